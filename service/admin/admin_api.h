@@ -1,0 +1,89 @@
+#pragma once
+// The Admin API: Kong-compatible entity endpoints plus Portico's /config, /events and /status.
+// Transport-independent: the local socket and TCP listeners hand it parsed requests. Owned by
+// the main thread; handle() runs there, as do the store writes it makes.
+
+#include "admin/event_hub.h"
+#include "admin/http_message.h"
+#include "core/error.h"
+#include "core/expected.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace portico::store {
+class Store;
+struct WriteResult;
+} // namespace portico::store
+
+namespace portico::schema {
+struct EntitySchema;
+}
+
+namespace portico::admin {
+
+struct NodeInfo {
+    std::string version;
+    std::string role;
+    std::string nodeId;
+    std::string hostname;
+    std::string prefix;
+    double startedAt = 0;
+    nlohmann::json configuration; // effective settings shown by GET /
+};
+
+class AdminApi {
+public:
+    AdminApi(store::Store& store, EventHub& events, NodeInfo info);
+
+    HttpResponse handle(const HttpRequest& req);
+
+    // Replaces the whole configuration from a declarative document (POST /config and the
+    // declarative_config setting). dryRun computes the diff only.
+    Expected<nlohmann::json, Error> applyDeclarative(const nlohmann::json& doc,
+                                                     const std::string& actor, bool dryRun);
+    std::string configHash();
+    nlohmann::json exportConfig();
+
+private:
+    using json = nlohmann::json;
+    using Segments = std::vector<std::string>;
+
+    HttpResponse nodeInfo();
+    HttpResponse status();
+    HttpResponse endpoints();
+    HttpResponse schemas(const HttpRequest& req, const Segments& seg);
+    HttpResponse tags(const HttpRequest& req, const Segments& seg);
+    HttpResponse events(const HttpRequest& req);
+    HttpResponse config(const HttpRequest& req);
+    HttpResponse configHistory(const HttpRequest& req);
+    HttpResponse configRollback(const HttpRequest& req);
+
+    // Entity endpoints; `parentField`/`parent` are set on nested paths.
+    struct Scope {
+        const schema::EntitySchema* parentSchema = nullptr;
+        json parent;             // the parent entity, resolved
+        std::string parentField; // the child's foreign field naming the parent
+    };
+    HttpResponse collection(const HttpRequest& req, const schema::EntitySchema& s,
+                            const Scope& scope);
+    HttpResponse item(const HttpRequest& req, const schema::EntitySchema& s, const std::string& key,
+                      const Scope& scope);
+    Expected<json, Error> findInScope(const schema::EntitySchema& s, const std::string& key,
+                                      const Scope& scope);
+    Expected<json, Error> writeEntity(const HttpRequest& req, const schema::EntitySchema& s,
+                                      json input, const json* existing, bool fromForm,
+                                      const Scope& scope);
+    json present(const schema::EntitySchema& s, json entity);
+    void publish(const store::WriteResult& result);
+    double now() const;
+
+    store::Store& m_store;
+    EventHub& m_events;
+    NodeInfo m_info;
+    std::int64_t m_hashRevision = -1;
+    std::string m_hash;
+};
+
+} // namespace portico::admin

@@ -1,0 +1,199 @@
+// porticod: the gateway service (standalone role: Admin API and store; the proxy and the
+// cluster roles join with their issues).
+#include "admin/admin_api.h"
+#include "admin/admin_server.h"
+#include "admin/event_hub.h"
+#include "admin/tokens.h"
+#include "app/log.h"
+#include "app/settings.h"
+#include "declarative/declarative.h"
+#include "model/uuid.h"
+#include "store/store.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace {
+
+using namespace portico;
+namespace fs = std::filesystem;
+
+double nowSeconds() {
+    using namespace std::chrono;
+    return duration_cast<duration<double>>(system_clock::now().time_since_epoch()).count();
+}
+
+int fail(const std::string& message) {
+    log::write(log::Level::Crit, "main", message);
+    return 1;
+}
+
+std::string readFile(const std::string& path, bool& ok) {
+    std::ifstream in(path, std::ios::binary);
+    ok = static_cast<bool>(in);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The node id survives restarts, as Kong's does, so that a node keeps its identity.
+std::string nodeId(const std::string& prefix) {
+    const std::string path = prefix + "/node_id";
+    bool ok = false;
+    std::string id = readFile(path, ok);
+    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back())))
+        id.pop_back();
+    if (ok && model::isUuid(id)) return id;
+    id = model::newUuid();
+    std::ofstream(path) << id << "\n";
+    return id;
+}
+
+std::string hostname() {
+    char buf[256] = {};
+    ::gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+int adminToken(const app::CommandLine& cli, store::Store& store) {
+    const std::string sub = cli.args.empty() ? "" : cli.args[0];
+    if (sub == "create" && cli.args.size() == 2) {
+        const std::string token = admin::newToken();
+        if (auto r = store.addToken(cli.args[1], admin::hashToken(token)); !r)
+            return fail(r.error().message);
+        std::cout << token << "\n";
+        std::cerr << "Token '" << cli.args[1]
+                  << "' created. It is shown only now; store it safely.\n";
+        return 0;
+    }
+    if (sub == "list" && cli.args.size() == 1) {
+        auto list = store.tokens();
+        if (!list) return fail(list.error().message);
+        for (const auto& t : *list)
+            std::cout << t["name"].get<std::string>() << "\t" << t["created_at"] << "\n";
+        return 0;
+    }
+    if (sub == "revoke" && cli.args.size() == 2) {
+        auto r = store.removeToken(cli.args[1]);
+        if (!r) return fail(r.error().message);
+        if (!*r) return fail("no token named '" + cli.args[1] + "'");
+        std::cerr << "Token '" << cli.args[1] << "' revoked.\n";
+        return 0;
+    }
+    std::cerr << app::usage();
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto cli = app::parseCommandLine(argc, argv);
+    if (!cli) {
+        std::cerr << "porticod: " << cli.error() << "\n\n" << app::usage();
+        return 2;
+    }
+    if (cli->help) {
+        std::cout << app::usage();
+        return 0;
+    }
+    if (cli->version) {
+        std::cout << "porticod " << PORTICO_VERSION << "\n";
+        return 0;
+    }
+    if (!cli->command.empty() && cli->command != "admin-token") {
+        std::cerr << "porticod: unknown command '" << cli->command << "'\n\n" << app::usage();
+        return 2;
+    }
+    auto settings = app::loadSettings(*cli, environ);
+    if (!settings) return fail("invalid settings: " + settings.error());
+    log::setLevel(settings->logLevel);
+    if (settings->role != "standalone")
+        return fail("role '" + settings->role +
+                    "' is not available in this build yet: hybrid mode (control_plane, "
+                    "data_plane) arrives with cluster sync; use role = standalone");
+
+    std::error_code fsErr;
+    fs::create_directories(settings->prefix, fsErr);
+    if (fsErr) return fail("cannot create prefix " + settings->prefix + ": " + fsErr.message());
+    fs::permissions(settings->prefix, fs::perms::others_all, fs::perm_options::remove, fsErr);
+
+    auto store = store::Store::open(settings->storePath());
+    if (!store) return fail("cannot open the configuration store: " + store.error().message);
+    if (cli->command == "admin-token") return adminToken(*cli, **store);
+
+    admin::NodeInfo info;
+    info.version = PORTICO_VERSION;
+    info.role = settings->role;
+    info.nodeId = nodeId(settings->prefix);
+    info.hostname = hostname();
+    info.prefix = fs::absolute(settings->prefix).string();
+    info.startedAt = nowSeconds();
+    info.configuration = {
+        {"prefix", info.prefix},
+        {"role", settings->role},
+        {"admin_listen", settings->adminListen ? settings->adminListen->text() : "off"},
+        {"admin_socket", settings->adminSocket.empty() ? "off" : settings->adminSocket},
+        {"worker_threads", settings->workerThreads},
+        {"log_level", cli->flags.count("log_level") ? cli->flags.at("log_level") : ""},
+        {"declarative_config", settings->declarativeConfig},
+    };
+    admin::EventHub events;
+    admin::AdminApi api(**store, events, info);
+
+    if (!settings->declarativeConfig.empty() && (*store)->revision() == 0) {
+        bool ok = false;
+        std::string text = readFile(settings->declarativeConfig, ok);
+        if (!ok) return fail("declarative_config: cannot read " + settings->declarativeConfig);
+        auto doc = declarative::parseDocument(text);
+        if (!doc)
+            return fail("declarative_config " + settings->declarativeConfig + ": " +
+                        doc.error().message);
+        auto applied = api.applyDeclarative(*doc, "declarative_config", false);
+        if (!applied)
+            return fail("declarative_config " + settings->declarativeConfig + ": " +
+                        applied.error().message);
+        log::notice("main", "loaded " + settings->declarativeConfig + " into the empty store");
+    }
+
+    boost::asio::io_context ioc(1);
+    admin::AdminServer server(ioc, api, events, **store, *settings);
+    if (auto err = server.start(); !err.empty()) return fail(err);
+
+    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    boost::asio::steady_timer drain(ioc);
+    std::function<void()> waitDrained;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(24);
+    auto drainUntil = std::make_shared<std::chrono::steady_clock::time_point>(deadline);
+    waitDrained = [&] {
+        if (server.activeSessions() == 0 || std::chrono::steady_clock::now() > *drainUntil) {
+            ioc.stop();
+            return;
+        }
+        drain.expires_after(std::chrono::milliseconds(20));
+        drain.async_wait([&](const boost::system::error_code&) { waitDrained(); });
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        log::notice("main", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                ", finishing in-flight requests");
+        server.stop();
+        *drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        waitDrained();
+    });
+    log::notice("main", "porticod " PORTICO_VERSION " started (role " + settings->role +
+                            ", prefix " + info.prefix + ", revision " +
+                            std::to_string((*store)->revision()) + ")");
+    ioc.run();
+    log::notice("main", "porticod stopped");
+    return 0;
+}

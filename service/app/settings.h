@@ -1,0 +1,62 @@
+#pragma once
+// porticod settings: built-in defaults, overridden by portico.conf (key = value), overridden by
+// PORTICO_<KEY> environment variables, overridden by --key value flags. Read once at start-up
+// on the main thread; immutable afterwards.
+
+#include "app/log.h"
+#include "core/expected.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace portico::app {
+
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+    bool ssl = false;
+
+    std::string text() const;
+    bool isLoopback() const;
+};
+
+struct Settings {
+    std::string prefix;
+    std::string role;
+    std::vector<ListenAddress> proxyListen;
+    std::optional<ListenAddress> adminListen;
+    std::string adminSocket; // empty when off
+    std::optional<ListenAddress> statusListen;
+    std::optional<ListenAddress> clusterListen;
+    std::string clusterControlPlane;
+    int workerThreads = 1;
+    log::Level logLevel = log::Level::Info;
+    std::string declarativeConfig;
+    std::size_t adminBodyLimit = 1 << 20;
+    std::size_t configBodyLimit = 16 << 20;
+
+    std::string storePath() const { return prefix + "/portico.db"; }
+};
+
+struct CommandLine {
+    std::string command;           // empty to run the service, else e.g. "admin-token"
+    std::vector<std::string> args; // positional words after the command
+    std::map<std::string, std::string> flags;
+    std::string configFile;
+    bool help = false;
+    bool version = false;
+};
+
+// Splits argv; an error names the offending argument.
+Expected<CommandLine, std::string> parseCommandLine(int argc, char** argv);
+
+// Resolves the settings from defaults, the config file, the environment and the flags. An error
+// names the key (and the file line) that is wrong.
+Expected<Settings, std::string> loadSettings(const CommandLine& cli, char** environ);
+
+std::string usage();
+
+} // namespace portico::app
