@@ -133,7 +133,8 @@ Expected<json, Error> AdminApi::applyDeclarative(const json& doc, const std::str
             continue;
         }
         json entity = std::move(*valid);
-        entity.erase("snis"); // certificates: SNIs are entries of their own here
+        if (en.schema->name == "certificates")
+            entity.erase("snis"); // SNIs are entries of their own
         if (existing != current.end() &&
             withoutTimestamps(entity) == withoutTimestamps(existing->second))
             entity = existing->second;

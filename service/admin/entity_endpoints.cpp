@@ -166,7 +166,8 @@ Expected<json, Error> AdminApi::writeEntity(const HttpRequest& req, const Entity
         !input.contains("snis"))
         input["snis"] = present(s, *existing)["snis"];
     json base = existing ? *existing : json();
-    if (existing) base.erase("snis");
+    const bool isCertificate = s.name == "certificates";
+    if (existing && isCertificate) base.erase("snis"); // a shorthand, never stored
     auto valid = s.validate(input, mode, existing ? &base : nullptr, {fromForm, now()});
     if (!valid) return unexpected(valid.error());
     json entity = std::move(*valid);
@@ -182,6 +183,11 @@ Expected<json, Error> AdminApi::writeEntity(const HttpRequest& req, const Entity
             for (const auto& name : snis) {
                 json sniInput = {{"name", name}, {"certificate", {{"id", entity["id"]}}}};
                 auto current = m_store.get(sniSchema, name.get<std::string>());
+                if (current && (*current)["certificate"]["id"] != entity["id"])
+                    return unexpected(Error::make(ErrorCode::UniqueViolation,
+                                                  "UNIQUE violation detected on '{name=\"" +
+                                                      name.get<std::string>() + "\"}'",
+                                                  json{{"snis", name}}));
                 if (current) sniInput["id"] = (*current)["id"];
                 auto sni = sniSchema.validate(sniInput, schema::WriteMode::Upsert,
                                               current ? &*current : nullptr, {false, now()});
@@ -191,11 +197,11 @@ Expected<json, Error> AdminApi::writeEntity(const HttpRequest& req, const Entity
                 ops.push_back({&sniSchema, *sni, {}, false});
                 keep.push_back(name.get<std::string>());
             }
-            if (existing)
-                for (const auto& old : present(s, *existing)["snis"])
-                    if (std::find(keep.begin(), keep.end(), old.get<std::string>()) == keep.end())
-                        if (auto row = m_store.get(sniSchema, old.get<std::string>()))
-                            ops.push_back({&sniSchema, {}, (*row)["id"].get<std::string>(), true});
+            const json previous = existing ? present(s, *existing)["snis"] : json::array();
+            for (const auto& old : previous)
+                if (std::find(keep.begin(), keep.end(), old.get<std::string>()) == keep.end())
+                    if (auto row = m_store.get(sniSchema, old.get<std::string>()))
+                        ops.push_back({&sniSchema, {}, (*row)["id"].get<std::string>(), true});
         }
         result = m_store.batch(ops, req.actor);
     } else if (mode == schema::WriteMode::Insert) {
