@@ -22,6 +22,10 @@ bool parseLevel(std::string_view text, Level& out) {
     return false;
 }
 
+const char* levelName(Level level) {
+    return kNames[static_cast<int>(level)];
+}
+
 void setLevel(Level level) {
     g_level = static_cast<int>(level);
 }

@@ -10,6 +10,7 @@ namespace portico::log {
 enum class Level { Debug, Info, Notice, Warn, Error, Crit };
 
 bool parseLevel(std::string_view text, Level& out);
+const char* levelName(Level level);
 void setLevel(Level level);
 bool enabled(Level level);
 void write(Level level, std::string_view component, std::string_view message);

@@ -65,6 +65,13 @@ std::string hostname() {
     return buf;
 }
 
+std::string proxyListen(const app::Settings& s) {
+    std::string out;
+    for (const auto& a : s.proxyListen)
+        out += (out.empty() ? "" : ", ") + a.text();
+    return out.empty() ? "off" : out;
+}
+
 int adminToken(const app::CommandLine& cli, store::Store& store) {
     const std::string sub = cli.args.empty() ? "" : cli.args[0];
     if (sub == "create" && cli.args.size() == 2) {
@@ -144,7 +151,9 @@ int main(int argc, char** argv) {
         {"admin_listen", settings->adminListen ? settings->adminListen->text() : "off"},
         {"admin_socket", settings->adminSocket.empty() ? "off" : settings->adminSocket},
         {"worker_threads", settings->workerThreads},
-        {"log_level", cli->flags.count("log_level") ? cli->flags.at("log_level") : ""},
+        {"log_level", log::levelName(settings->logLevel)},
+        {"proxy_listen", proxyListen(*settings)},
+        {"status_listen", settings->statusListen ? settings->statusListen->text() : "off"},
         {"declarative_config", settings->declarativeConfig},
     };
     admin::EventHub events;

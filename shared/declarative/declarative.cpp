@@ -152,7 +152,8 @@ Error invalidConfig(const json& errorsByPath) {
     std::string msg = "declarative config is invalid: ";
     std::vector<std::string> parts;
     for (const auto& [path, err] : errorsByPath.items())
-        parts.push_back(path + ": " + (err.is_string() ? err.get<std::string>() : err.dump()));
+        for (auto& line : schema::flattenErrors(err, path))
+            parts.push_back(std::move(line));
     for (std::size_t i = 0; i < parts.size() && i < 10; ++i)
         msg += (i ? "; " : "") + parts[i];
     if (parts.size() > 10) msg += "; and " + std::to_string(parts.size() - 10) + " more";

@@ -284,8 +284,17 @@ void flatten(const json& errs, const std::string& prefix, std::vector<std::strin
     if (errs.is_array()) {
         for (std::size_t i = 0; i < errs.size(); ++i) {
             if (errs[i].is_null()) continue;
-            // Entity-level checks list messages without a field path.
-            flatten(errs[i], prefix == "@entity" ? "" : prefix + "." + std::to_string(i + 1), out);
+            // Entity-level checks list messages under the entity's own path, not a field's.
+            const std::string entityMark = "@entity";
+            const bool entityLevel = prefix.size() >= entityMark.size() &&
+                                     prefix.compare(prefix.size() - entityMark.size(),
+                                                    entityMark.size(), entityMark) == 0;
+            const std::string owner =
+                entityLevel ? prefix.substr(0, prefix.size() - entityMark.size()) : std::string();
+            flatten(errs[i],
+                    entityLevel ? (owner.empty() ? "" : owner.substr(0, owner.size() - 1))
+                                : prefix + "." + std::to_string(i + 1),
+                    out);
         }
         return;
     }
@@ -322,9 +331,14 @@ void mergeInto(json& target, const json& patch, const std::vector<Field>& fields
     }
 }
 
-Error schemaViolation(const json& fieldErrors) {
+std::vector<std::string> flattenErrors(const json& fieldErrors, const std::string& prefix) {
     std::vector<std::string> parts;
-    flatten(fieldErrors, "", parts);
+    flatten(fieldErrors, prefix, parts);
+    return parts;
+}
+
+Error schemaViolation(const json& fieldErrors) {
+    std::vector<std::string> parts = flattenErrors(fieldErrors);
     std::string msg;
     if (parts.size() == 1) {
         msg = "schema violation (" + parts[0] + ")";

@@ -49,6 +49,9 @@ struct EntitySchema {
     json describe() const;
 };
 
+// "field.sub: message" lines for a Kong "fields" object, each under prefix when given.
+std::vector<std::string> flattenErrors(const json& fieldErrors, const std::string& prefix = {});
+
 // Builds Kong's schema violation error from a "fields" object.
 Error schemaViolation(const json& fieldErrors);
 

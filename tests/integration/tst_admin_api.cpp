@@ -12,8 +12,12 @@ using portico::test::PorticodProcess;
 using portico::test::RawHttpClient;
 
 namespace {
-QByteArray str(const json& j) { return QByteArray::fromStdString(j.dump()); }
-std::string idOf(const HttpReply& r) { return r.json()["id"].get<std::string>(); }
+QByteArray str(const json& j) {
+    return QByteArray::fromStdString(j.dump());
+}
+std::string idOf(const HttpReply& r) {
+    return r.json()["id"].get<std::string>();
+}
 } // namespace
 
 class TestAdminApi : public QObject {
@@ -48,7 +52,9 @@ void TestAdminApi::initTestCase() {
     m_api = m_node.local();
 }
 
-void TestAdminApi::cleanupTestCase() { QCOMPARE(m_node.terminate(), 0); }
+void TestAdminApi::cleanupTestCase() {
+    QCOMPARE(m_node.terminate(), 0);
+}
 
 void TestAdminApi::readmeSession() {
     auto svc = m_api.form("POST", "/services", "name=echo&url=http://127.0.0.1:9000");
@@ -59,7 +65,8 @@ void TestAdminApi::readmeSession() {
     QCOMPARE(route.status, 201);
     QCOMPARE(route.json()["paths"], json({"/echo"}));
     QCOMPARE(route.json()["service"]["id"], svc.json()["id"]);
-    auto plugin = m_api.form("POST", "/plugins", "name=rate-limiting&config.minute=5&service.name=echo");
+    auto plugin =
+        m_api.form("POST", "/plugins", "name=rate-limiting&config.minute=5&service.name=echo");
     QCOMPARE(plugin.status, 201);
     QCOMPARE(plugin.json()["config"]["minute"], 5);
     QCOMPARE(plugin.json()["service"]["id"], svc.json()["id"]);
@@ -67,7 +74,8 @@ void TestAdminApi::readmeSession() {
     auto byName = m_api.request("GET", "/services/echo");
     QCOMPARE(byName.status, 200);
     QCOMPARE(byName.json()["id"], svc.json()["id"]);
-    auto viaRoute = m_api.request("GET", "/routes/" + QByteArray::fromStdString(idOf(route)) + "/service");
+    auto viaRoute =
+        m_api.request("GET", "/routes/" + QByteArray::fromStdString(idOf(route)) + "/service");
     QCOMPARE(viaRoute.status, 200);
     QCOMPARE(viaRoute.json()["name"], "echo");
     auto nested = m_api.request("GET", "/services/echo/routes");
@@ -78,7 +86,8 @@ void TestAdminApi::readmeSession() {
     QCOMPARE(config.status, 200);
     QCOMPARE(config.json()["_format_version"], "3.0");
     QCOMPARE(config.json()["services"][0]["routes"][0]["paths"], json({"/echo"}));
-    // The reverse endpoint: the service through the route, and a route with a foreign parent is 404.
+    // The reverse endpoint: the service through the route, and a route with a foreign parent is
+    // 404.
     QCOMPARE(m_api.request("GET", "/services/nope/routes").status, 404);
 }
 
@@ -90,40 +99,57 @@ void TestAdminApi::errors_data() {
     QTest::addColumn<int>("status");
     QTest::addColumn<QByteArray>("expect"); // JSON the reply body must contain
 
-    QTest::newRow("unknown path") << QByteArray("GET") << QByteArray("/nothing") << QByteArray() << QByteArray() << 404
+    QTest::newRow("unknown path") << QByteArray("GET") << QByteArray("/nothing") << QByteArray()
+                                  << QByteArray() << 404
                                   << QByteArray(R"J({"message":"Not found"})J");
-    QTest::newRow("unknown entity") << QByteArray("GET") << QByteArray("/services/no-such") << QByteArray() << QByteArray()
-                                    << 404 << QByteArray(R"J({"message":"Not found"})J");
-    QTest::newRow("wrong method") << QByteArray("DELETE") << QByteArray("/services") << QByteArray() << QByteArray() << 405
+    QTest::newRow("unknown entity")
+        << QByteArray("GET") << QByteArray("/services/no-such") << QByteArray() << QByteArray()
+        << 404 << QByteArray(R"J({"message":"Not found"})J");
+    QTest::newRow("wrong method") << QByteArray("DELETE") << QByteArray("/services") << QByteArray()
+                                  << QByteArray() << 405
                                   << QByteArray(R"J({"message":"Method not allowed"})J");
-    QTest::newRow("schema violation") << QByteArray("POST") << QByteArray("/services") << QByteArray("application/json")
-                                      << QByteArray(R"J({"name":"x"})J") << 400
-                                      << QByteArray(R"J({"code":2,"name":"schema violation","message":"schema violation (host: required field missing)","fields":{"host":"required field missing"}})J");
-    QTest::newRow("foreign key") << QByteArray("POST") << QByteArray("/routes") << QByteArray("application/json")
-                                 << QByteArray(R"J({"paths":["/x"],"service":{"id":"3b8c5e7a-1f2d-4c3b-9a8e-7d6c5b4a3f2e"}})J")
-                                 << 400 << QByteArray(R"J({"code":4,"name":"foreign key violation"})J");
-    QTest::newRow("unsupported type") << QByteArray("POST") << QByteArray("/services") << QByteArray("text/xml")
-                                      << QByteArray("<service/>") << 415 << QByteArray("{}");
-    QTest::newRow("malformed json") << QByteArray("POST") << QByteArray("/services") << QByteArray("application/json")
-                                    << QByteArray(R"J({"host": "a",})J") << 400
-                                    << QByteArray(R"J({"message":"Cannot parse JSON body: syntax error at byte 14"})J");
-    QTest::newRow("invalid offset") << QByteArray("GET") << QByteArray("/services?offset=%%%%") << QByteArray() << QByteArray()
-                                    << 400 << QByteArray(R"J({"code":7,"name":"invalid offset"})J");
-    QTest::newRow("invalid size") << QByteArray("GET") << QByteArray("/services?size=5000") << QByteArray() << QByteArray()
-                                  << 400 << QByteArray(R"J({"code":9,"name":"invalid size"})J");
-    QTest::newRow("mixed tag filter") << QByteArray("GET") << QByteArray("/services?tags=a,b/c") << QByteArray()
-                                      << QByteArray() << 400 << QByteArray(R"J({"code":11})J");
-    QTest::newRow("body too large") << QByteArray("POST") << QByteArray("/services") << QByteArray("application/json")
-                                    << QByteArray(1024 * 1024 + 10, ' ') << 413 << QByteArray("{}");
-    QTest::newRow("put name mismatch") << QByteArray("PUT") << QByteArray("/services/one") << QByteArray("application/json")
-                                       << QByteArray(R"J({"name":"two","host":"h"})J") << 400 << QByteArray("{}");
-    QTest::newRow("patch missing") << QByteArray("PATCH") << QByteArray("/services/missing") << QByteArray("application/json")
-                                   << QByteArray(R"J({"port":1})J") << 404 << QByteArray(R"J({"message":"Not found"})J");
-    QTest::newRow("delete missing is 204") << QByteArray("DELETE") << QByteArray("/services/missing") << QByteArray()
-                                           << QByteArray() << 204 << QByteArray();
-    QTest::newRow("rollback bad revision") << QByteArray("POST") << QByteArray("/config/rollback")
-                                           << QByteArray("application/json") << QByteArray(R"J({"revision":"x"})J") << 400
-                                           << QByteArray(R"J({"fields":{"revision":"expected a revision number"}})J");
+    QTest::newRow("schema violation")
+        << QByteArray("POST") << QByteArray("/services") << QByteArray("application/json")
+        << QByteArray(R"J({"name":"x"})J") << 400
+        << QByteArray(
+               R"J({"code":2,"name":"schema violation","message":"schema violation (host: required field missing)","fields":{"host":"required field missing"}})J");
+    QTest::newRow("foreign key")
+        << QByteArray("POST") << QByteArray("/routes") << QByteArray("application/json")
+        << QByteArray(
+               R"J({"paths":["/x"],"service":{"id":"3b8c5e7a-1f2d-4c3b-9a8e-7d6c5b4a3f2e"}})J")
+        << 400 << QByteArray(R"J({"code":4,"name":"foreign key violation"})J");
+    QTest::newRow("unsupported type")
+        << QByteArray("POST") << QByteArray("/services") << QByteArray("text/xml")
+        << QByteArray("<service/>") << 415 << QByteArray("{}");
+    QTest::newRow("malformed json")
+        << QByteArray("POST") << QByteArray("/services") << QByteArray("application/json")
+        << QByteArray(R"J({"host": "a",})J") << 400
+        << QByteArray(R"J({"message":"Cannot parse JSON body: syntax error at byte 14"})J");
+    QTest::newRow("invalid offset")
+        << QByteArray("GET") << QByteArray("/services?offset=%%%%") << QByteArray() << QByteArray()
+        << 400 << QByteArray(R"J({"code":7,"name":"invalid offset"})J");
+    QTest::newRow("invalid size") << QByteArray("GET") << QByteArray("/services?size=5000")
+                                  << QByteArray() << QByteArray() << 400
+                                  << QByteArray(R"J({"code":9,"name":"invalid size"})J");
+    QTest::newRow("mixed tag filter")
+        << QByteArray("GET") << QByteArray("/services?tags=a,b/c") << QByteArray() << QByteArray()
+        << 400 << QByteArray(R"J({"code":11})J");
+    QTest::newRow("body too large")
+        << QByteArray("POST") << QByteArray("/services") << QByteArray("application/json")
+        << QByteArray(1024 * 1024 + 10, ' ') << 413 << QByteArray("{}");
+    QTest::newRow("put name mismatch")
+        << QByteArray("PUT") << QByteArray("/services/one") << QByteArray("application/json")
+        << QByteArray(R"J({"name":"two","host":"h"})J") << 400 << QByteArray("{}");
+    QTest::newRow("patch missing")
+        << QByteArray("PATCH") << QByteArray("/services/missing") << QByteArray("application/json")
+        << QByteArray(R"J({"port":1})J") << 404 << QByteArray(R"J({"message":"Not found"})J");
+    QTest::newRow("delete missing is 204")
+        << QByteArray("DELETE") << QByteArray("/services/missing") << QByteArray() << QByteArray()
+        << 204 << QByteArray();
+    QTest::newRow("rollback bad revision")
+        << QByteArray("POST") << QByteArray("/config/rollback") << QByteArray("application/json")
+        << QByteArray(R"J({"revision":"x"})J") << 400
+        << QByteArray(R"J({"fields":{"revision":"expected a revision number"}})J");
 }
 
 void TestAdminApi::errors() {
@@ -136,7 +162,8 @@ void TestAdminApi::errors() {
     QMap<QByteArray, QByteArray> headers;
     if (!contentType.isEmpty()) headers.insert("Content-Type", contentType);
     HttpReply r = m_api.request(method, target, body, headers);
-    QVERIFY2(r.status == status, qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body)));
+    QVERIFY2(r.status == status,
+             qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body)));
     if (expect.isEmpty()) {
         QVERIFY(r.body.isEmpty());
         return;
@@ -187,7 +214,11 @@ void TestAdminApi::patchMerges() {
 
 void TestAdminApi::pagination() {
     for (int i = 0; i < 25; ++i)
-        QCOMPARE(m_api.json("POST", "/consumers", {{"username", "page-" + std::to_string(i)}, {"tags", {"paged"}}}).status, 201);
+        QCOMPARE(m_api
+                     .json("POST", "/consumers",
+                           {{"username", "page-" + std::to_string(i)}, {"tags", {"paged"}}})
+                     .status,
+                 201);
     std::set<std::string> seen;
     QByteArray next = "/consumers?size=10&tags=paged";
     int pages = 0;
@@ -195,10 +226,13 @@ void TestAdminApi::pagination() {
         auto r = m_api.request("GET", next);
         QCOMPARE(r.status, 200);
         const json body = r.json(); // range-for would not keep a temporary alive
-        for (const auto& c : body["data"]) seen.insert(c["username"].get<std::string>());
+        for (const auto& c : body["data"])
+            seen.insert(c["username"].get<std::string>());
         ++pages;
         QVERIFY(r.json()["data"].size() <= 10);
-        next = r.json()["next"].is_null() ? QByteArray() : QByteArray::fromStdString(r.json()["next"].get<std::string>());
+        next = r.json()["next"].is_null()
+                   ? QByteArray()
+                   : QByteArray::fromStdString(r.json()["next"].get<std::string>());
         if (!next.isEmpty()) QVERIFY(r.json().contains("offset"));
     }
     QCOMPARE(pages, 3);
@@ -206,13 +240,21 @@ void TestAdminApi::pagination() {
 }
 
 void TestAdminApi::tagFilters() {
-    QCOMPARE(m_api.json("POST", "/services", {{"name", "t1"}, {"host", "h"}, {"tags", {"red", "big"}}}).status, 201);
-    QCOMPARE(m_api.json("POST", "/services", {{"name", "t2"}, {"host", "h"}, {"tags", {"red"}}}).status, 201);
-    QCOMPARE(m_api.json("POST", "/services", {{"name", "t3"}, {"host", "h"}, {"tags", {"blue"}}}).status, 201);
+    QCOMPARE(
+        m_api.json("POST", "/services", {{"name", "t1"}, {"host", "h"}, {"tags", {"red", "big"}}})
+            .status,
+        201);
+    QCOMPARE(
+        m_api.json("POST", "/services", {{"name", "t2"}, {"host", "h"}, {"tags", {"red"}}}).status,
+        201);
+    QCOMPARE(
+        m_api.json("POST", "/services", {{"name", "t3"}, {"host", "h"}, {"tags", {"blue"}}}).status,
+        201);
     auto names = [&](const QByteArray& q) {
         std::set<std::string> out;
         const json body = m_api.request("GET", "/services?tags=" + q).json();
-        for (const auto& s : body["data"]) out.insert(s["name"].get<std::string>());
+        for (const auto& s : body["data"])
+            out.insert(s["name"].get<std::string>());
         return out;
     };
     QCOMPARE(names("red,big"), (std::set<std::string>{"t1"}));
@@ -225,7 +267,8 @@ void TestAdminApi::tagFilters() {
 
 void TestAdminApi::cascadesAndRestricts() {
     auto svc = m_api.json("POST", "/services", {{"name", "cascade"}, {"host", "h"}});
-    auto route = m_api.json("POST", "/services/cascade/routes", {{"name", "cascade-r"}, {"paths", {"/c"}}});
+    auto route =
+        m_api.json("POST", "/services/cascade/routes", {{"name", "cascade-r"}, {"paths", {"/c"}}});
     QCOMPARE(route.status, 201);
     auto plugin = m_api.json("POST", "/routes/cascade-r/plugins", {{"name", "cors"}});
     QCOMPARE(plugin.status, 201);
@@ -237,11 +280,14 @@ void TestAdminApi::cascadesAndRestricts() {
     QCOMPARE(m_api.request("GET", "/services/cascade").status, 200);
     // Deleting the route takes its plugin along; then the service can go.
     QCOMPARE(m_api.request("DELETE", "/routes/cascade-r").status, 204);
-    QCOMPARE(m_api.request("GET", "/plugins/" + QByteArray::fromStdString(idOf(plugin))).status, 404);
+    QCOMPARE(m_api.request("GET", "/plugins/" + QByteArray::fromStdString(idOf(plugin))).status,
+             404);
     QCOMPARE(m_api.request("DELETE", "/services/cascade").status, 204);
 
     auto up = m_api.json("POST", "/upstreams", {{"name", "gone.internal"}});
-    QCOMPARE(m_api.json("POST", "/upstreams/gone.internal/targets", {{"target", "10.1.1.1:80"}}).status, 201);
+    QCOMPARE(
+        m_api.json("POST", "/upstreams/gone.internal/targets", {{"target", "10.1.1.1:80"}}).status,
+        201);
     QCOMPARE(m_api.request("DELETE", "/upstreams/gone.internal").status, 204);
     QCOMPARE(m_api.request("GET", "/targets").json()["data"].size(), 0u);
 
@@ -249,11 +295,17 @@ void TestAdminApi::cascadesAndRestricts() {
     auto caRow = m_api.json("POST", "/ca_certificates", {{"cert", ca.cert}});
     QCOMPARE(caRow.status, 201);
     auto tlsSvc = m_api.json("POST", "/services",
-                             {{"name", "tls-svc"}, {"url", "https://secure.example"}, {"ca_certificates", {caRow.json()["id"]}}});
+                             {{"name", "tls-svc"},
+                              {"url", "https://secure.example"},
+                              {"ca_certificates", {caRow.json()["id"]}}});
     QCOMPARE(tlsSvc.status, 201);
-    QCOMPARE(m_api.request("DELETE", "/ca_certificates/" + QByteArray::fromStdString(idOf(caRow))).status, 400);
+    QCOMPARE(m_api.request("DELETE", "/ca_certificates/" + QByteArray::fromStdString(idOf(caRow)))
+                 .status,
+             400);
     QCOMPARE(m_api.request("DELETE", "/services/tls-svc").status, 204);
-    QCOMPARE(m_api.request("DELETE", "/ca_certificates/" + QByteArray::fromStdString(idOf(caRow))).status, 204);
+    QCOMPARE(m_api.request("DELETE", "/ca_certificates/" + QByteArray::fromStdString(idOf(caRow)))
+                 .status,
+             204);
     Q_UNUSED(svc);
     Q_UNUSED(up);
 }
@@ -264,7 +316,8 @@ void TestAdminApi::targetsByAddress() {
     QCOMPARE(t.status, 201);
     QCOMPARE(t.json()["target"], "10.2.2.2:8000");
     QCOMPARE(t.json()["weight"], 5);
-    QCOMPARE(m_api.form("POST", "/upstreams/addr.internal/targets", "target=10.2.2.2:8000").status, 409);
+    QCOMPARE(m_api.form("POST", "/upstreams/addr.internal/targets", "target=10.2.2.2:8000").status,
+             409);
     auto got = m_api.request("GET", "/upstreams/addr.internal/targets/10.2.2.2:8000");
     QCOMPARE(got.status, 200);
     QCOMPARE(got.json()["id"], t.json()["id"]);
@@ -274,7 +327,10 @@ void TestAdminApi::targetsByAddress() {
 
 void TestAdminApi::certificatesWithSnis() {
     auto pem = portico::test::makeCertificate("shop.example.com");
-    auto cert = m_api.json("POST", "/certificates", {{"cert", pem.cert}, {"key", pem.key}, {"snis", {"shop.example.com", "*.shop.example.com"}}});
+    auto cert = m_api.json("POST", "/certificates",
+                           {{"cert", pem.cert},
+                            {"key", pem.key},
+                            {"snis", {"shop.example.com", "*.shop.example.com"}}});
     QCOMPARE(cert.status, 201);
     QCOMPARE(cert.json()["snis"].size(), 2u);
     auto sni = m_api.request("GET", "/snis/shop.example.com");
@@ -287,7 +343,11 @@ void TestAdminApi::certificatesWithSnis() {
     QCOMPARE(m_api.request("GET", "/snis/*.shop.example.com").status, 404);
     // Another certificate cannot take a name that is in use.
     auto other = portico::test::makeCertificate("other");
-    QCOMPARE(m_api.json("POST", "/certificates", {{"cert", other.cert}, {"key", other.key}, {"snis", {"shop.example.com"}}}).status, 409);
+    QCOMPARE(m_api
+                 .json("POST", "/certificates",
+                       {{"cert", other.cert}, {"key", other.key}, {"snis", {"shop.example.com"}}})
+                 .status,
+             409);
     QCOMPARE(m_api.request("DELETE", path).status, 204);
     QCOMPARE(m_api.request("GET", "/snis/shop.example.com").status, 404);
 }
@@ -311,9 +371,11 @@ void TestAdminApi::declarativeRoundTrip() {
     const std::string hash = m_api.request("GET", "/status").json()["configuration_hash"];
     const auto rev = m_api.request("GET", "/status").json()["revision"];
     // Re-importing the export changes nothing: same hash, no new revision, 304 with check_hash.
-    auto same = m_api.request("POST", "/config?check_hash=1", exported.body, {{"Content-Type", "application/json"}});
+    auto same = m_api.request("POST", "/config?check_hash=1", exported.body,
+                              {{"Content-Type", "application/json"}});
     QVERIFY2(same.status == 304, same.body.constData());
-    auto again = m_api.request("POST", "/config", exported.body, {{"Content-Type", "application/json"}});
+    auto again =
+        m_api.request("POST", "/config", exported.body, {{"Content-Type", "application/json"}});
     QCOMPARE(again.status, 201);
     QCOMPARE(m_api.request("GET", "/status").json()["configuration_hash"], hash);
     QCOMPARE(m_api.request("GET", "/status").json()["revision"], rev);
@@ -338,7 +400,8 @@ consumers:
       - name: rate-limiting
         config: {minute: 10}
 )J";
-    auto dry = m_api.request("POST", "/config?dry_run=1", yaml, {{"Content-Type", "application/x-yaml"}});
+    auto dry =
+        m_api.request("POST", "/config?dry_run=1", yaml, {{"Content-Type", "application/x-yaml"}});
     QCOMPARE(dry.status, 200);
     QCOMPARE(dry.json()["created"]["services"].size(), 1u);
     QCOMPARE(dry.json()["created"]["routes"].size(), 2u);
@@ -354,35 +417,52 @@ consumers:
     const std::string yamlHash = m_api.request("GET", "/status").json()["configuration_hash"];
     auto yamlExport = m_api.request("GET", "/config?format=yaml");
     QVERIFY(yamlExport.body.startsWith("_format_version"));
-    QCOMPARE(m_api.request("POST", "/config?check_hash=1", yamlExport.body, {{"Content-Type", "application/x-yaml"}}).status, 304);
+    QCOMPARE(m_api
+                 .request("POST", "/config?check_hash=1", yamlExport.body,
+                          {{"Content-Type", "application/x-yaml"}})
+                 .status,
+             304);
     QCOMPARE(m_api.request("GET", "/status").json()["configuration_hash"], yamlHash);
     // Restore the earlier configuration for the tests that follow.
-    QCOMPARE(m_api.request("POST", "/config", exported.body, {{"Content-Type", "application/json"}}).status, 201);
+    QCOMPARE(m_api.request("POST", "/config", exported.body, {{"Content-Type", "application/json"}})
+                 .status,
+             201);
     QCOMPARE(m_api.request("GET", "/status").json()["configuration_hash"], hash);
 }
 
 void TestAdminApi::declarativeErrors() {
     const std::string hash = m_api.request("GET", "/status").json()["configuration_hash"];
-    json doc = {{"_format_version", "3.0"},
-                {"services", {{{"name", "ok"}, {"host", "h"}, {"routes", {{{"paths", {"nope"}}}}}}, {{"name", "bad"}}}},
-                {"routes", {{{"name", "dangling"}, {"service", "missing"}, {"paths", {"/d"}}}}},
-                {"widgets", json::array()}};
+    json doc = {
+        {"_format_version", "3.0"},
+        {"services",
+         {{{"name", "ok"}, {"host", "h"}, {"routes", {{{"paths", {"nope"}}}}}}, {{"name", "bad"}}}},
+        {"routes", {{{"name", "dangling"}, {"service", "missing"}, {"paths", {"/d"}}}}},
+        {"widgets", json::array()}};
     auto r = m_api.json("POST", "/config", doc);
     QCOMPARE(r.status, 400);
     json f = r.json()["fields"];
     QCOMPARE(r.json()["code"], 14);
     QCOMPARE(f["widgets"], "unknown field");
-    auto again = m_api.json("POST", "/config", json{{"_format_version", "3.0"},
-                                                   {"services", {{{"name", "ok"}, {"host", "h"}, {"routes", {{{"paths", {"nope"}}}}}}, {{"name", "bad"}}}},
-                                                   {"routes", {{{"name", "dangling"}, {"service", "missing"}, {"paths", {"/d"}}}}}});
+    auto again = m_api.json(
+        "POST", "/config",
+        json{{"_format_version", "3.0"},
+             {"services",
+              {{{"name", "ok"}, {"host", "h"}, {"routes", {{{"paths", {"nope"}}}}}},
+               {{"name", "bad"}}}},
+             {"routes", {{{"name", "dangling"}, {"service", "missing"}, {"paths", {"/d"}}}}}});
     QCOMPARE(again.status, 400);
     f = again.json()["fields"];
-    QCOMPARE(f["services[0].routes[0]"]["paths"][0], "should start with: / (fixed path) or ~/ (regex path)");
+    QCOMPARE(f["services[0].routes[0]"]["paths"][0],
+             "should start with: / (fixed path) or ~/ (regex path)");
     QCOMPARE(f["services[1]"]["host"], "required field missing");
     QCOMPARE(f["routes[0]"]["service"], "no services named 'missing' in this configuration");
-    QCOMPARE(m_api.json("POST", "/config", json{{"services", json::array()}}).json()["fields"]["_format_version"],
+    QCOMPARE(m_api.json("POST", "/config", json{{"services", json::array()}})
+                 .json()["fields"]["_format_version"],
              "required field missing");
-    QCOMPARE(m_api.request("POST", "/config", "services: [", {{"Content-Type", "application/x-yaml"}}).status, 400);
+    QCOMPARE(
+        m_api.request("POST", "/config", "services: [", {{"Content-Type", "application/x-yaml"}})
+            .status,
+        400);
     // A refused configuration leaves the old one in place.
     QCOMPARE(m_api.request("GET", "/status").json()["configuration_hash"], hash);
 }
@@ -433,7 +513,8 @@ void TestAdminApi::events() {
     first.reset();
     QCOMPARE(m_api.request("DELETE", "/consumers/evented").status, 204);
     seen.clear();
-    auto second = m_api.open("GET /events HTTP/1.1\r\nHost: localhost\r\nLast-Event-ID: " + lastId + "\r\n\r\n");
+    auto second = m_api.open("GET /events HTTP/1.1\r\nHost: localhost\r\nLast-Event-ID: " + lastId +
+                             "\r\n\r\n");
     QVERIFY(readUntil(*second, R"J("op":"delete")J", 2000));
     QCOMPARE(m_api.request("GET", "/events?last_event_id=abc").status, 400);
 }
@@ -446,9 +527,10 @@ void TestAdminApi::statusAndInfo() {
     QCOMPARE(status["configuration_hash"].get<std::string>().size(), 32u);
     QVERIFY(status["entities"].contains("services"));
     auto endpoints = m_api.request("GET", "/endpoints").json();
-    QVERIFY(std::find(endpoints["data"].begin(), endpoints["data"].end(), "/services/{services}/routes") !=
-            endpoints["data"].end());
-    QCOMPARE(m_api.request("GET", "/plugins/enabled").json()["enabled_plugins"].size(), info["plugins"]["available_on_server"].size());
+    QVERIFY(std::find(endpoints["data"].begin(), endpoints["data"].end(),
+                      "/services/{services}/routes") != endpoints["data"].end());
+    QCOMPARE(m_api.request("GET", "/plugins/enabled").json()["enabled_plugins"].size(),
+             info["plugins"]["available_on_server"].size());
 }
 
 QTEST_GUILESS_MAIN(TestAdminApi)

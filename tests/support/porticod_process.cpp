@@ -73,6 +73,9 @@ bool PorticodProcess::running() const {
 }
 
 QString PorticodProcess::log() {
+    // Collect what the process has written so far; it may still be in the pipe.
+    while (m_proc.state() != QProcess::NotRunning && m_proc.waitForReadyRead(100))
+        m_log += m_proc.readAll();
     m_log += m_proc.readAll();
     return QString::fromUtf8(m_log);
 }
