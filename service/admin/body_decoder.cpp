@@ -93,6 +93,34 @@ struct ErrorOffset : nlohmann::json_sax<json> {
     }
 };
 
+// multipart/form-data (curl -F), as Kong's docs use for certificates: each part's name is a
+// form key, its content the value. Returns false when the body is not well formed.
+bool decodeMultipart(std::string_view body, const std::string& boundary, json& out) {
+    const std::string delimiter = "--" + boundary;
+    std::size_t pos = body.find(delimiter);
+    if (pos == std::string_view::npos) return false;
+    for (;;) {
+        pos += delimiter.size();
+        if (body.substr(pos, 2) == "--") return true; // closing delimiter
+        if (body.substr(pos, 2) != "\r\n") return false;
+        pos += 2;
+        const std::size_t headersEnd = body.find("\r\n\r\n", pos);
+        if (headersEnd == std::string_view::npos) return false;
+        std::string headers(body.substr(pos, headersEnd - pos));
+        const std::size_t next = body.find("\r\n" + delimiter, headersEnd + 4);
+        if (next == std::string_view::npos) return false;
+        std::string value(body.substr(headersEnd + 4, next - headersEnd - 4));
+        std::string lowerHeaders = headers;
+        std::transform(lowerHeaders.begin(), lowerHeaders.end(), lowerHeaders.begin(), ::tolower);
+        const std::size_t nameAt = lowerHeaders.find("name=\"");
+        if (nameAt == std::string::npos) return false;
+        const std::size_t nameEnd = headers.find('"', nameAt + 6);
+        if (nameEnd == std::string::npos) return false;
+        assign(out, keyPath(headers.substr(nameAt + 6, nameEnd - nameAt - 6)), value);
+        pos = next + 2;
+    }
+}
+
 } // namespace
 
 json decodeForm(std::string_view body) {
@@ -129,6 +157,20 @@ Expected<DecodedBody, Error> decodeBody(const HttpRequest& req) {
                                                        std::to_string(offset)));
         }
         out.value = std::move(parsed);
+        return out;
+    }
+    if (type == "multipart/form-data") {
+        const std::string& full = *req.header("content-type");
+        const std::size_t at = full.find("boundary=");
+        std::string boundary = at == std::string::npos ? std::string() : full.substr(at + 9);
+        boundary = boundary.substr(0, boundary.find(';'));
+        if (boundary.size() >= 2 && boundary.front() == '"')
+            boundary = boundary.substr(1, boundary.size() - 2);
+        out.value = json::object();
+        if (boundary.empty() || !decodeMultipart(req.body, boundary, out.value))
+            return unexpected(
+                Error::make(ErrorCode::BadRequest, "Cannot parse multipart/form-data body"));
+        out.fromForm = true;
         return out;
     }
     if (type == "application/x-www-form-urlencoded" || type.empty()) {

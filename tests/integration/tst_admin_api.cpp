@@ -36,6 +36,7 @@ private slots:
     void targetsByAddress();
     void certificatesWithSnis();
     void schemas();
+    void multipartForm();
     void declarativeRoundTrip();
     void declarativeErrors();
     void historyAndRollback();
@@ -363,6 +364,35 @@ void TestAdminApi::schemas() {
     QCOMPARE(bad.json()["fields"]["host"], "required field missing");
     // Validation stores nothing.
     QCOMPARE(m_api.request("GET", "/schemas/nothing").status, 404);
+}
+
+void TestAdminApi::multipartForm() {
+    // curl -F, as Kong's documentation uploads certificates.
+    auto pem = portico::test::makeCertificate("multipart.example.com");
+    const QByteArray boundary = "------------------------portico42";
+    QByteArray body;
+    auto part = [&](const QByteArray& name, const QByteArray& value, bool file) {
+        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"" +
+                (file ? QByteArray("; filename=\"x.pem\"\r\nContent-Type: application/octet-stream")
+                      : QByteArray()) +
+                "\r\n\r\n" + value + "\r\n";
+    };
+    part("cert", QByteArray::fromStdString(pem.cert), true);
+    part("key", QByteArray::fromStdString(pem.key), true);
+    part("snis[]", "multipart.example.com", false);
+    part("tags[]", "uploaded", false);
+    body += "--" + boundary + "--\r\n";
+    auto r = m_api.request("POST", "/certificates", body,
+                           {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+    QVERIFY2(r.status == 201, r.body.constData());
+    QCOMPARE(r.json()["snis"], json({"multipart.example.com"}));
+    QCOMPARE(r.json()["tags"], json({"uploaded"}));
+    QCOMPARE(r.json()["cert"], pem.cert);
+    auto broken = m_api.request("POST", "/consumers", "--x\r\nno headers end",
+                                {{"Content-Type", "multipart/form-data; boundary=x"}});
+    QCOMPARE(broken.status, 400);
+    QCOMPARE(m_api.request("DELETE", "/certificates/" + QByteArray::fromStdString(idOf(r))).status,
+             204);
 }
 
 void TestAdminApi::declarativeRoundTrip() {
