@@ -1,262 +1,8 @@
 #include "admin/admin_server.h"
 
-#include "admin/admin_api.h"
-#include "admin/event_hub.h"
-#include "admin/local_socket.h"
-#include "admin/responses.h"
-#include "admin/tokens.h"
-#include "app/log.h"
-#include "store/store.h"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/basic_stream.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-#include <list>
+#include "admin/admin_session.h"
 
 namespace portico::admin {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::awaitable;
-using asio::use_awaitable;
-using boost::system::error_code;
-using namespace std::chrono_literals;
-
-namespace {
-
-// One open connection, so that stop() can close the idle ones.
-struct Connection {
-    bool busy = false;
-    std::function<void()> close;
-};
-
-std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::string hostOnly(const std::string& hostHeader) {
-    if (!hostHeader.empty() && hostHeader.front() == '[')
-        return hostHeader.substr(0, hostHeader.find(']') + 1);
-    return hostHeader.substr(0, hostHeader.find(':'));
-}
-
-std::string peerName(asio::ip::tcp::socket& s) {
-    error_code ec;
-    return "tcp:" + s.remote_endpoint(ec).address().to_string();
-}
-std::string peerName(asio::local::stream_protocol::socket& s) {
-    return peerIdentity(s.native_handle());
-}
-
-} // namespace
-
-struct AdminServer::Impl {
-    asio::io_context& ioc;
-    AdminApi& api;
-    EventHub& events;
-    store::Store& store;
-    const app::Settings& settings;
-    std::unique_ptr<asio::local::stream_protocol::acceptor> local;
-    std::unique_ptr<asio::ip::tcp::acceptor> tcp;
-    std::list<Connection*> connections;
-    std::size_t active = 0;
-    bool stopping = false;
-
-    // The TCP listener answers only requests addressed to it by a loopback name (against DNS
-    // rebinding) that are not sent by a web page of another origin (against CSRF), and that
-    // carry a valid token.
-    std::optional<HttpResponse> refuseTcp(HttpRequest& req) {
-        const std::string host = req.header("host") ? lower(hostOnly(*req.header("host"))) : "";
-        const bool hostOk = host == "localhost" || host == "127.0.0.1" || host == "[::1]" ||
-                            (settings.adminListen && host == settings.adminListen->host);
-        if (!hostOk)
-            return messageResponse(403, "Forbidden: the Host header does not name this Admin API");
-        if (const auto* origin = req.header("origin")) {
-            const std::string self = "http://" + lower(*req.header("host"));
-            if (lower(*origin) != self)
-                return messageResponse(403, "Forbidden: cross-origin requests are not accepted");
-        }
-        const std::string* auth = req.header("authorization");
-        std::string token;
-        if (auth && lower(auth->substr(0, 7)) == "bearer ") token = auth->substr(7);
-        auto name = token.empty() ? Expected<std::string, Error>(std::string())
-                                  : store.tokenName(hashToken(token));
-        if (!name) return errorResponse(name.error());
-        if (name->empty()) {
-            HttpResponse r = messageResponse(401, "Unauthorized");
-            r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"portico-admin\"");
-            return r;
-        }
-        req.actor = "token:" + *name;
-        return std::nullopt;
-    }
-
-    template <class Stream>
-    awaitable<void> streamEvents(Stream& stream, std::shared_ptr<EventSubscription> sub) {
-        error_code ec;
-        std::string head =
-            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-            "Connection: close\r\n\r\nretry: 2000\n\n";
-        stream.expires_after(30s);
-        co_await asio::async_write(stream, asio::buffer(head),
-                                   asio::redirect_error(use_awaitable, ec));
-        asio::steady_timer wake(stream.get_executor());
-        sub->wake = [&wake] { wake.cancel(); };
-        while (!ec && !stopping) {
-            if (!sub->pending.empty()) {
-                std::string out;
-                for (auto& f : sub->pending)
-                    out += f;
-                sub->pending.clear();
-                stream.expires_after(30s);
-                co_await asio::async_write(stream, asio::buffer(out),
-                                           asio::redirect_error(use_awaitable, ec));
-                continue;
-            }
-            if (sub->closed) break;
-            wake.expires_after(15s);
-            error_code waitEc;
-            co_await wake.async_wait(asio::redirect_error(use_awaitable, waitEc));
-            if (!waitEc) { // idle: a comment keeps proxies from closing the stream and finds dead
-                           // peers
-                static const std::string ping = ": keepalive\n\n";
-                stream.expires_after(30s);
-                co_await asio::async_write(stream, asio::buffer(ping),
-                                           asio::redirect_error(use_awaitable, ec));
-            }
-        }
-        sub->wake = nullptr;
-        sub->closed = true;
-    }
-
-    template <class Stream> awaitable<void> session(Stream stream, std::string peer, bool overTcp) {
-        Connection conn;
-        conn.close = [&stream] { stream.socket().close(); };
-        connections.push_back(&conn);
-        ++active;
-        beast::flat_buffer buffer;
-        error_code ec;
-        for (;;) {
-            http::request_parser<http::string_body> parser;
-            parser.header_limit(64 * 1024);
-            parser.body_limit(settings.configBodyLimit);
-            stream.expires_after(60s);
-            co_await http::async_read_header(stream, buffer, parser,
-                                             asio::redirect_error(use_awaitable, ec));
-            if (ec) {
-                if (ec == http::error::header_limit) {
-                    http::response<http::string_body> res{
-                        http::status::request_header_fields_too_large, 11};
-                    res.set(http::field::content_type, "application/json");
-                    res.body() = R"({"message":"Request header fields too large"})";
-                    res.keep_alive(false);
-                    res.prepare_payload();
-                    co_await http::async_write(stream, res,
-                                               asio::redirect_error(use_awaitable, ec));
-                } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                           ec != asio::error::operation_aborted &&
-                           ec != asio::error::connection_reset &&
-                           ec != asio::error::bad_descriptor && ec != asio::error::eof) {
-                    http::response<http::string_body> res{http::status::bad_request, 11};
-                    res.set(http::field::content_type, "application/json");
-                    res.body() = R"({"message":"Bad request: )" + ec.message() + "\"}";
-                    res.keep_alive(false);
-                    res.prepare_payload();
-                    co_await http::async_write(stream, res,
-                                               asio::redirect_error(use_awaitable, ec));
-                }
-                break;
-            }
-            conn.busy = true;
-            auto& head = parser.get();
-            HttpRequest req;
-            req.method = std::string(head.method_string());
-            req.target = std::string(head.target());
-            splitTarget(req.target, req.path, req.query);
-            for (const auto& f : head)
-                req.headers[lower(std::string(f.name_string()))] = std::string(f.value());
-            req.actor = peer;
-            const bool isConfig = req.path == "/config" || req.path.rfind("/config/", 0) == 0;
-            const std::size_t limit = isConfig ? settings.configBodyLimit : settings.adminBodyLimit;
-            std::optional<HttpResponse> early;
-            if (parser.content_length() && *parser.content_length() > limit) {
-                early = messageResponse(413, "Request body too large (limit " +
-                                                 std::to_string(limit) + " bytes)");
-            } else {
-                parser.body_limit(limit);
-                if (lower(std::string(head[http::field::expect])) == "100-continue") {
-                    static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
-                    co_await asio::async_write(stream, asio::buffer(cont),
-                                               asio::redirect_error(use_awaitable, ec));
-                    if (ec) break;
-                }
-                stream.expires_after(60s);
-                co_await http::async_read(stream, buffer, parser,
-                                          asio::redirect_error(use_awaitable, ec));
-                if (ec == http::error::body_limit)
-                    early = messageResponse(413, "Request body too large (limit " +
-                                                     std::to_string(limit) + " bytes)");
-                else if (ec)
-                    break;
-            }
-            const bool keepAlive = !early && parser.get().keep_alive();
-            if (!early) req.body = std::move(parser.get().body());
-            if (!early && overTcp) early = refuseTcp(req);
-            HttpResponse out = early ? std::move(*early) : api.handle(req);
-            if (out.events) {
-                co_await streamEvents(stream, out.events);
-                break;
-            }
-            http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
-            res.set(http::field::server, "portico");
-            for (const auto& [k, v] : out.headers)
-                res.set(k, v);
-            if (req.method != "HEAD") res.body() = std::move(out.body);
-            res.keep_alive(keepAlive && !stopping);
-            res.prepare_payload();
-            stream.expires_after(60s);
-            co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-            conn.busy = false;
-            if (ec || !res.keep_alive()) break;
-        }
-        error_code ignored;
-        stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
-        stream.socket().close(ignored);
-        connections.remove(&conn);
-        --active;
-    }
-
-    template <class Acceptor, class Stream>
-    awaitable<void> acceptLoop(Acceptor& acceptor, bool overTcp) {
-        for (;;) {
-            error_code ec;
-            auto socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
-            if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-            if (ec) {
-                // EMFILE and friends: back off instead of spinning; existing sessions go on.
-                log::warn("admin", "accept failed: " + ec.message());
-                asio::steady_timer t(acceptor.get_executor(), 100ms);
-                co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
-                continue;
-            }
-            std::string peer = peerName(socket);
-            asio::co_spawn(ioc, session(Stream(std::move(socket)), std::move(peer), overTcp),
-                           asio::detached);
-        }
-    }
-};
 
 AdminServer::AdminServer(asio::io_context& ioc, AdminApi& api, EventHub& events,
                          store::Store& store, const app::Settings& settings)
@@ -266,26 +12,9 @@ AdminServer::~AdminServer() = default;
 
 std::string AdminServer::start() {
     Impl& d = *m_impl;
-    using LocalStream = beast::basic_stream<asio::local::stream_protocol>;
     using TcpStream = beast::basic_stream<asio::ip::tcp>;
-    if (!d.settings.adminSocket.empty()) {
-        const std::string& path = d.settings.adminSocket;
-        if (auto err = prepareSocketPath(path); !err.empty()) return err;
-        d.local = std::make_unique<asio::local::stream_protocol::acceptor>(d.ioc);
-        std::string err = bindWithPrivateMode(path, [&]() -> std::string {
-            error_code ec;
-            d.local->open(asio::local::stream_protocol(), ec);
-            if (!ec) d.local->bind(asio::local::stream_protocol::endpoint(path), ec);
-            if (!ec) d.local->listen(asio::socket_base::max_listen_connections, ec);
-            return ec ? "admin_socket " + path + ": " + ec.message() : std::string();
-        });
-        if (!err.empty()) return err;
-        log::notice("admin", "Admin API listening on local socket " + path);
-        asio::co_spawn(
-            d.ioc,
-            d.acceptLoop<asio::local::stream_protocol::acceptor, LocalStream>(*d.local, false),
-            asio::detached);
-    }
+    if (!d.settings.adminSocket.empty())
+        if (auto err = startLocalListener(d); !err.empty()) return err;
     if (d.settings.adminListen) {
         const auto& a = *d.settings.adminListen;
         error_code ec;
@@ -301,8 +30,9 @@ std::string AdminServer::start() {
         log::notice("admin", "Admin API listening on " + a.host + ":" +
                                  std::to_string(d.tcp->local_endpoint().port()) +
                                  " (bearer token required)");
-        asio::co_spawn(d.ioc, d.acceptLoop<asio::ip::tcp::acceptor, TcpStream>(*d.tcp, true),
-                       asio::detached);
+        asio::co_spawn(
+            d.ioc, d.acceptLoop<asio::ip::tcp::acceptor, TcpStream>(*d.tcp, true, detail::peerName),
+            asio::detached);
     }
     return {};
 }
@@ -311,10 +41,7 @@ void AdminServer::stop() {
     Impl& d = *m_impl;
     d.stopping = true;
     error_code ec;
-    if (d.local) {
-        d.local->close(ec);
-        ::unlink(d.settings.adminSocket.c_str());
-    }
+    if (d.stopLocal) d.stopLocal();
     if (d.tcp) d.tcp->close(ec);
     d.events.closeAll();
     for (auto* c : d.connections)

@@ -36,8 +36,10 @@ public:
     // The TCP port actually bound (useful with port 0), 0 when the listener is off.
     unsigned short tcpPort() const;
 
-private:
+    // Opaque here; defined in admin_session.h for the platform listeners.
     struct Impl;
+
+private:
     std::unique_ptr<Impl> m_impl;
 };
 

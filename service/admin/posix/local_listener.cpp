@@ -1,5 +1,7 @@
-#include "admin/local_socket.h"
+// The local Admin API listener on POSIX systems: a Unix socket, access by file permission.
+#include "admin/admin_session.h"
 
+#include <boost/asio/local/stream_protocol.hpp>
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
@@ -9,6 +11,11 @@
 
 namespace portico::admin {
 
+namespace {
+
+// Checks the socket path before bind: the parent folder must not be writable by others; a
+// symlink or any non-socket file at the path is refused; a socket that answers belongs to a
+// running instance (refused); a stale socket we own is removed. Empty on success.
 std::string prepareSocketPath(const std::string& path) {
     sockaddr_un addr{};
     if (path.size() >= sizeof(addr.sun_path))
@@ -47,6 +54,7 @@ std::string prepareSocketPath(const std::string& path) {
     return {};
 }
 
+// Calls bindFn with a umask that leaves no window of wider permissions, then sets mode 0660.
 std::string bindWithPrivateMode(const std::string& path,
                                 const std::function<std::string()>& bindFn) {
     // umask is process-wide; start-up binds before any other thread exists.
@@ -58,12 +66,48 @@ std::string bindWithPrivateMode(const std::string& path,
     return err;
 }
 
+// "local:uid=1000" for the process at the other end of a connected local socket.
 std::string peerIdentity(int fd) {
     ucred cred{};
     socklen_t len = sizeof cred;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
         return "local:uid=" + std::to_string(cred.uid);
     return "local";
+}
+
+} // namespace
+
+std::string startLocalListener(AdminServer::Impl& d) {
+    using Acceptor = asio::local::stream_protocol::acceptor;
+    using LocalStream = beast::basic_stream<asio::local::stream_protocol>;
+    const std::string path = d.settings.adminSocket;
+    if (auto err = prepareSocketPath(path); !err.empty()) return err;
+    auto acceptor = std::make_shared<Acceptor>(d.ioc);
+    std::string err = bindWithPrivateMode(path, [&]() -> std::string {
+        error_code ec;
+        acceptor->open(asio::local::stream_protocol(), ec);
+        if (!ec) acceptor->bind(asio::local::stream_protocol::endpoint(path), ec);
+        if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+        return ec ? "admin_socket " + path + ": " + ec.message() : std::string();
+    });
+    if (!err.empty()) return err;
+    log::notice("admin", "Admin API listening on local socket " + path);
+    d.stopLocal = [acceptor, path] {
+        error_code ec;
+        acceptor->close(ec);
+        ::unlink(path.c_str());
+    };
+    auto peer = [](asio::local::stream_protocol::socket& s) {
+        return peerIdentity(s.native_handle());
+    };
+    // The acceptor lives as long as the loop: the coroutine holds a reference through `acceptor`.
+    asio::co_spawn(
+        d.ioc,
+        [&d, acceptor, peer]() -> awaitable<void> {
+            co_await d.acceptLoop<Acceptor, LocalStream>(*acceptor, false, peer);
+        },
+        asio::detached);
+    return {};
 }
 
 } // namespace portico::admin
