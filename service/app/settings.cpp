@@ -274,7 +274,11 @@ Expected<Settings, std::string> loadSettings(const CommandLine& cli, char** envi
         if (!err.empty()) return unexpected(std::string(k.name) + " (" + origin + "): " + err);
     }
     if (s.adminSocket.empty())
+#ifdef _WIN32
+        s.adminSocket = R"(\\.\pipe\portico-admin)"; // the local listener is a named pipe there
+#else
         s.adminSocket = s.prefix + "/admin.sock";
+#endif
     else if (s.adminSocket == "off")
         s.adminSocket.clear();
     return s;
