@@ -35,14 +35,6 @@ using asio::use_awaitable;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::awaitable;
-using asio::use_awaitable;
-using boost::system::error_code;
-using namespace std::chrono_literals;
-
 namespace detail {
 
 // One open connection, so that stop() can close the idle ones.
@@ -124,6 +116,22 @@ struct AdminServer::Impl {
     }
 
     template <class Stream>
+    awaitable<error_code> writeResponse(Stream& stream, HttpResponse out, bool keepAlive,
+                                        bool head) {
+        http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
+        res.set(http::field::server, "portico");
+        for (const auto& [k, v] : out.headers)
+            res.set(k, v);
+        if (!head) res.body() = std::move(out.body);
+        res.keep_alive(keepAlive);
+        res.prepare_payload();
+        stream.expires_after(60s);
+        error_code ec;
+        co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+        co_return ec;
+    }
+
+    template <class Stream>
     awaitable<void> streamEvents(Stream& stream, std::shared_ptr<EventSubscription> sub) {
         error_code ec;
         std::string head =
@@ -177,25 +185,15 @@ struct AdminServer::Impl {
                                              asio::redirect_error(use_awaitable, ec));
             if (ec) {
                 if (ec == http::error::header_limit) {
-                    http::response<http::string_body> res{
-                        http::status::request_header_fields_too_large, 11};
-                    res.set(http::field::content_type, "application/json");
-                    res.body() = R"({"message":"Request header fields too large"})";
-                    res.keep_alive(false);
-                    res.prepare_payload();
-                    co_await http::async_write(stream, res,
-                                               asio::redirect_error(use_awaitable, ec));
+                    co_await writeResponse(stream,
+                                           messageResponse(431, "Request header fields too large"),
+                                           false, false);
                 } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                            ec != asio::error::operation_aborted &&
                            ec != asio::error::connection_reset &&
                            ec != asio::error::bad_descriptor && ec != asio::error::eof) {
-                    http::response<http::string_body> res{http::status::bad_request, 11};
-                    res.set(http::field::content_type, "application/json");
-                    res.body() = R"({"message":"Bad request: )" + ec.message() + "\"}";
-                    res.keep_alive(false);
-                    res.prepare_payload();
-                    co_await http::async_write(stream, res,
-                                               asio::redirect_error(use_awaitable, ec));
+                    co_await writeResponse(
+                        stream, messageResponse(400, "Bad request: " + ec.message()), false, false);
                 }
                 break;
             }
@@ -239,17 +237,10 @@ struct AdminServer::Impl {
                 co_await streamEvents(stream, out.events);
                 break;
             }
-            http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
-            res.set(http::field::server, "portico");
-            for (const auto& [k, v] : out.headers)
-                res.set(k, v);
-            if (req.method != "HEAD") res.body() = std::move(out.body);
-            res.keep_alive(keepAlive && !stopping);
-            res.prepare_payload();
-            stream.expires_after(60s);
-            co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+            const bool keep = keepAlive && !stopping;
+            ec = co_await writeResponse(stream, std::move(out), keep, req.method == "HEAD");
             conn.busy = false;
-            if (ec || !res.keep_alive()) break;
+            if (ec || !keep) break;
         }
         detail::closeStream(stream);
         connections.remove(&conn);

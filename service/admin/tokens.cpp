@@ -1,5 +1,7 @@
 #include "admin/tokens.h"
 
+#include "core/hex.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -26,16 +28,7 @@ std::string newToken() {
 }
 
 std::string hashToken(std::string_view token) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(token.data(), token.size(), md, &len, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out.push_back(hex[md[i] >> 4]);
-        out.push_back(hex[md[i] & 0xF]);
-    }
-    return out;
+    return sha256Hex(token);
 }
 
 } // namespace portico::admin

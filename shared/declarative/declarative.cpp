@@ -1,5 +1,6 @@
 #include "declarative/declarative.h"
 
+#include "core/hex.h"
 #include "model/uuid.h"
 #include "schema/schemas.h"
 
@@ -341,13 +342,7 @@ std::string configHash(const std::map<std::string, std::vector<json>>& rows) {
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx, md, &len);
     EVP_MD_CTX_free(ctx);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out.push_back(hex[md[i] >> 4]);
-        out.push_back(hex[md[i] & 0xF]);
-    }
-    return out;
+    return toHex(md, len);
 }
 
 std::string toYaml(const json& doc) {

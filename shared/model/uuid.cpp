@@ -1,5 +1,7 @@
 #include "model/uuid.h"
 
+#include "core/hex.h"
+
 #include <array>
 #include <cctype>
 #include <openssl/evp.h>
@@ -9,15 +11,10 @@ namespace portico::model {
 
 namespace {
 std::string format(const unsigned char* b) {
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    out.reserve(36);
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-        out.push_back(hex[b[i] >> 4]);
-        out.push_back(hex[b[i] & 0xF]);
-    }
-    return out;
+    std::string hex = toHex(b, 16);
+    for (std::size_t at : {8, 13, 18, 23})
+        hex.insert(at, 1, '-');
+    return hex;
 }
 } // namespace
 

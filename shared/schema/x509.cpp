@@ -1,5 +1,7 @@
 #include "schema/x509.h"
 
+#include "core/hex.h"
+
 #include <memory>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -48,11 +50,7 @@ CertificateInfo inspectCertificate(const std::string& pem) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     X509_digest(cert.get(), EVP_sha256(), md, &len);
-    static const char* hex = "0123456789abcdef";
-    for (unsigned int i = 0; i < len; ++i) {
-        info.sha256Hex.push_back(hex[md[i] >> 4]);
-        info.sha256Hex.push_back(hex[md[i] & 0xF]);
-    }
+    info.sha256Hex = toHex(md, len);
     return info;
 }
 

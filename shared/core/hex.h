@@ -1,0 +1,13 @@
+#pragma once
+// Lower-case hexadecimal text of bytes and digests (ids, token hashes, config hashes).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace portico {
+
+std::string toHex(const unsigned char* data, std::size_t size);
+std::string sha256Hex(std::string_view data);
+
+} // namespace portico
