@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <unordered_map>
+#include <utility>
 
 namespace portico::store {
 
@@ -71,7 +72,26 @@ public:
     std::vector<Change> pending;
     std::unordered_map<std::string, Statement> cache;
 
-    Expected<Statement*, Error> stmt(const std::string& sql) {
+    // A cached statement on loan: reset when the loan ends, so that no half-read SELECT keeps
+    // a read transaction open (which would hide other processes' commits, such as
+    // `porticod admin-token create`, and stop WAL checkpoints).
+    class Lease {
+    public:
+        explicit Lease(Statement* s) : m_s(s) {}
+        Lease(Lease&& o) noexcept : m_s(std::exchange(o.m_s, nullptr)) {}
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        ~Lease() {
+            if (m_s) m_s->reset();
+        }
+        Statement* operator->() const { return m_s; }
+        Statement& operator*() const { return *m_s; }
+
+    private:
+        Statement* m_s;
+    };
+
+    Expected<Lease, Error> stmt(const std::string& sql) {
         auto it = cache.find(sql);
         if (it == cache.end()) {
             auto prepared = db.prepare(sql);
@@ -79,7 +99,7 @@ public:
             it = cache.emplace(sql, std::move(*prepared)).first;
         }
         it->second.reset();
-        return &it->second;
+        return Lease(&it->second);
     }
 
     struct Row {

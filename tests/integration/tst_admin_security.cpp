@@ -37,7 +37,7 @@ void TestAdminSecurity::cleanupTestCase() {
 void TestAdminSecurity::socketPermissions() {
     PorticodProcess node;
     QVERIFY2(node.start(), qPrintable(node.log()));
-    struct stat st{};
+    struct stat st {};
     QCOMPARE(::lstat(node.socketPath().toUtf8().constData(), &st), 0);
     QVERIFY(S_ISSOCK(st.st_mode));
     QCOMPARE(st.st_mode & 0777, 0660u);
@@ -52,9 +52,12 @@ void TestAdminSecurity::socketPermissions() {
 void TestAdminSecurity::refusedSocketPaths_data() {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("message");
-    QTest::newRow("symlink") << "symlink" << "is a symbolic link";
-    QTest::newRow("regular file") << "file" << "exists and is not a socket";
-    QTest::newRow("world-writable folder") << "open-folder" << "is writable by every user";
+    QTest::newRow("symlink") << "symlink"
+                             << "is a symbolic link";
+    QTest::newRow("regular file") << "file"
+                                  << "exists and is not a socket";
+    QTest::newRow("world-writable folder") << "open-folder"
+                                           << "is writable by every user";
 }
 
 void TestAdminSecurity::refusedSocketPaths() {
@@ -62,7 +65,8 @@ void TestAdminSecurity::refusedSocketPaths() {
     QFETCH(QString, message);
     PorticodProcess node;
     QVERIFY(QDir().mkpath(node.prefix()));
-    QFile::setPermissions(node.prefix(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(node.prefix(),
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     const QString target = node.prefix() + "/elsewhere";
     if (kind == "symlink") {
         QVERIFY(QFile(target).open(QIODevice::WriteOnly));
@@ -103,7 +107,8 @@ void TestAdminSecurity::secondInstanceFails() {
     PorticodProcess second;
     second.setPrefix(first.prefix());
     QVERIFY(!second.start());
-    QVERIFY2(second.log().contains("another process is serving admin_socket"), qPrintable(second.log()));
+    QVERIFY2(second.log().contains("another process is serving admin_socket"),
+             qPrintable(second.log()));
     // The first instance is unharmed.
     QCOMPARE(first.local().request("GET", "/status").status, 200);
     QCOMPARE(first.terminate(), 0);
@@ -115,13 +120,20 @@ void TestAdminSecurity::tcpRequests_data() {
     QTest::addColumn<QByteArray>("auth"); // "good" for the real token
     QTest::addColumn<int>("status");
     QTest::newRow("no token") << QByteArray("127.0.0.1") << QByteArray() << QByteArray() << 401;
-    QTest::newRow("wrong token") << QByteArray("127.0.0.1") << QByteArray() << QByteArray("Bearer ptk_nope") << 401;
-    QTest::newRow("basic auth") << QByteArray("127.0.0.1") << QByteArray() << QByteArray("Basic YTpi") << 401;
+    QTest::newRow("wrong token") << QByteArray("127.0.0.1") << QByteArray()
+                                 << QByteArray("Bearer ptk_nope") << 401;
+    QTest::newRow("basic auth") << QByteArray("127.0.0.1") << QByteArray()
+                                << QByteArray("Basic YTpi") << 401;
     QTest::newRow("token") << QByteArray("127.0.0.1") << QByteArray() << QByteArray("good") << 200;
-    QTest::newRow("localhost name") << QByteArray("localhost:8001") << QByteArray() << QByteArray("good") << 200;
-    QTest::newRow("rebinding host") << QByteArray("attacker.example") << QByteArray() << QByteArray("good") << 403;
-    QTest::newRow("cross origin") << QByteArray("127.0.0.1") << QByteArray("http://attacker.example") << QByteArray("good") << 403;
-    QTest::newRow("foreign host without token") << QByteArray("evil.test") << QByteArray() << QByteArray() << 403;
+    QTest::newRow("localhost name")
+        << QByteArray("localhost:8001") << QByteArray() << QByteArray("good") << 200;
+    QTest::newRow("rebinding host")
+        << QByteArray("attacker.example") << QByteArray() << QByteArray("good") << 403;
+    QTest::newRow("cross origin") << QByteArray("127.0.0.1")
+                                  << QByteArray("http://attacker.example") << QByteArray("good")
+                                  << 403;
+    QTest::newRow("foreign host without token")
+        << QByteArray("evil.test") << QByteArray() << QByteArray() << 403;
 }
 
 void TestAdminSecurity::tcpRequests() {
@@ -133,31 +145,40 @@ void TestAdminSecurity::tcpRequests() {
         m_tcpNode = std::make_unique<PorticodProcess>();
         QDir().mkpath(m_tcpNode->prefix());
         QByteArray out;
-        QCOMPARE(PorticodProcess::runOnce({"admin-token", "create", "tests", "--prefix", m_tcpNode->prefix()}, &out), 0);
+        QCOMPARE(PorticodProcess::runOnce(
+                     {"admin-token", "create", "tests", "--prefix", m_tcpNode->prefix()}, &out),
+                 0);
         m_token = out.trimmed();
         QVERIFY(m_token.startsWith("ptk_"));
         QVERIFY2(m_tcpNode->start(), qPrintable(m_tcpNode->log()));
     }
     QMap<QByteArray, QByteArray> headers{{"Host", host}};
     if (!origin.isEmpty()) headers.insert("Origin", origin);
-    if (auth == "good") headers.insert("Authorization", "Bearer " + m_token);
-    else if (!auth.isEmpty()) headers.insert("Authorization", auth);
+    if (auth == "good")
+        headers.insert("Authorization", "Bearer " + m_token);
+    else if (!auth.isEmpty())
+        headers.insert("Authorization", auth);
     auto r = m_tcpNode->tcp().request("GET", "/status", {}, headers);
-    QVERIFY2(r.status == status, qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body)));
-    if (status == 401) QCOMPARE(r.header("www-authenticate"), QByteArray("Bearer realm=\"portico-admin\""));
+    QVERIFY2(r.status == status,
+             qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body)));
+    if (status == 401)
+        QCOMPARE(r.header("www-authenticate"), QByteArray("Bearer realm=\"portico-admin\""));
 }
 
 void TestAdminSecurity::tokenLifecycle() {
     PorticodProcess node;
     QDir().mkpath(node.prefix());
     QByteArray out;
-    QCOMPARE(PorticodProcess::runOnce({"admin-token", "create", "ci", "--prefix", node.prefix()}, &out), 0);
+    QCOMPARE(
+        PorticodProcess::runOnce({"admin-token", "create", "ci", "--prefix", node.prefix()}, &out),
+        0);
     const QByteArray token = out.trimmed();
     QVERIFY2(node.start(), qPrintable(node.log()));
     const QMap<QByteArray, QByteArray> auth{{"Authorization", "Bearer " + token}};
     // Writes over TCP are logged with the token's name as the actor.
-    auto created = node.tcp().request("POST", "/consumers", R"J({"username":"tcp-user"})J",
-                                      {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+    auto created = node.tcp().request(
+        "POST", "/consumers", R"J({"username":"tcp-user"})J",
+        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
     QCOMPARE(created.status, 201);
     auto hist = node.local().request("GET", "/config/history").json();
     QCOMPARE(hist["data"][0]["actor"], "token:ci");
@@ -165,17 +186,29 @@ void TestAdminSecurity::tokenLifecycle() {
     QCOMPARE(PorticodProcess::runOnce({"admin-token", "list", "--prefix", node.prefix()}, &out), 0);
     QVERIFY(out.startsWith("ci\t"));
     QVERIFY(!out.contains(token)); // only the hash is stored
-    QCOMPARE(PorticodProcess::runOnce({"admin-token", "create", "ci", "--prefix", node.prefix()}), 1);
-    QCOMPARE(PorticodProcess::runOnce({"admin-token", "revoke", "ci", "--prefix", node.prefix()}), 0);
+    QCOMPARE(PorticodProcess::runOnce({"admin-token", "create", "ci", "--prefix", node.prefix()}),
+             1);
+    // A token made while the node runs works at once.
+    QCOMPARE(PorticodProcess::runOnce({"admin-token", "create", "later", "--prefix", node.prefix()},
+                                      &out),
+             0);
+    QCOMPARE(node.tcp()
+                 .request("GET", "/status", {}, {{"Authorization", "Bearer " + out.trimmed()}})
+                 .status,
+             200);
+    QCOMPARE(PorticodProcess::runOnce({"admin-token", "revoke", "ci", "--prefix", node.prefix()}),
+             0);
     QCOMPARE(node.tcp().request("GET", "/status", {}, auth).status, 401);
-    QCOMPARE(PorticodProcess::runOnce({"admin-token", "revoke", "ci", "--prefix", node.prefix()}), 1);
+    QCOMPARE(PorticodProcess::runOnce({"admin-token", "revoke", "ci", "--prefix", node.prefix()}),
+             1);
     QCOMPARE(node.terminate(), 0);
 }
 
 void TestAdminSecurity::nonLoopbackRefused() {
     PorticodProcess node({"--admin-listen", "0.0.0.0:0"});
     QVERIFY(!node.start());
-    QVERIFY2(node.log().contains("admin_listen") && node.log().contains("non-loopback"), qPrintable(node.log()));
+    QVERIFY2(node.log().contains("admin_listen") && node.log().contains("non-loopback"),
+             qPrintable(node.log()));
 }
 
 QTEST_GUILESS_MAIN(TestAdminSecurity)

@@ -51,7 +51,8 @@ void TestDurability::killDuringWrites() {
                 continue;
             }
             // No reply: the process died mid-request; the write may or may not have landed.
-            QVERIFY2(r.status == 0, qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body)));
+            QVERIFY2(r.status == 0,
+                     qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body)));
             break;
         }
         killer.join();
@@ -59,8 +60,9 @@ void TestDurability::killDuringWrites() {
         QCOMPARE(node.process().exitStatus(), QProcess::CrashExit);
         ++kills;
     }
-    qInfo("%d kills, %lld acknowledged writes, %lld attempted, %lld ms", kills, static_cast<long long>(acked.size()),
-          static_cast<long long>(attempted.size()), static_cast<long long>(clock.elapsed()));
+    qInfo("%d kills, %lld acknowledged writes, %lld attempted, %lld ms", kills,
+          static_cast<long long>(acked.size()), static_cast<long long>(attempted.size()),
+          static_cast<long long>(clock.elapsed()));
     QVERIFY(kills >= 100 || iterations < 100);
     QVERIFY(acked.size() > kills); // the loop really wrote between kills
 
@@ -76,29 +78,37 @@ void TestDurability::killDuringWrites() {
             // Each one is whole: readable by its unique key too.
             QCOMPARE(node.local().request("GET", "/consumers/" + name.toUtf8()).status, 200);
         }
-        page = body["next"].is_null() ? QByteArray() : QByteArray::fromStdString(body["next"].get<std::string>());
+        page = body["next"].is_null() ? QByteArray()
+                                      : QByteArray::fromStdString(body["next"].get<std::string>());
     }
-    for (const auto& name : acked) QVERIFY2(present.contains(name), qPrintable("lost acknowledged write " + name));
-    for (const auto& name : present) QVERIFY2(attempted.contains(name), qPrintable("unknown entity " + name));
+    for (const auto& name : acked)
+        QVERIFY2(present.contains(name), qPrintable("lost acknowledged write " + name));
+    for (const auto& name : present)
+        QVERIFY2(attempted.contains(name), qPrintable("unknown entity " + name));
     // One revision per create: no write half-applied or counted twice.
     const json status = node.local().request("GET", "/status").json();
     QCOMPARE(status["revision"].get<long long>(), static_cast<long long>(present.size()));
-    QCOMPARE(node.local().request("GET", "/config/history?size=1").json()["data"][0]["revision"], status["revision"]);
+    QCOMPARE(node.local().request("GET", "/config/history?size=1").json()["data"][0]["revision"],
+             status["revision"]);
     QCOMPARE(node.terminate(), 0);
 
     sqlite3* db = nullptr;
-    QCOMPARE(sqlite3_open_v2(node.storePath().toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    QCOMPARE(
+        sqlite3_open_v2(node.storePath().toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr),
+        SQLITE_OK);
     sqlite3_stmt* st = nullptr;
     QCOMPARE(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr), SQLITE_OK);
     QCOMPARE(sqlite3_step(st), SQLITE_ROW);
-    QCOMPARE(QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), QByteArray("ok"));
+    QCOMPARE(QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))),
+             QByteArray("ok"));
     sqlite3_finalize(st);
     // Index rows match entity rows.
-    QCOMPARE(sqlite3_prepare_v2(db,
-                                "SELECT (SELECT COUNT(*) FROM entities WHERE type='consumers'),"
-                                " (SELECT COUNT(*) FROM unique_keys WHERE type='consumers' AND field='username'),"
-                                " (SELECT COUNT(DISTINCT revision) FROM history)",
-                                -1, &st, nullptr),
+    QCOMPARE(sqlite3_prepare_v2(
+                 db,
+                 "SELECT (SELECT COUNT(*) FROM entities WHERE type='consumers'),"
+                 " (SELECT COUNT(*) FROM unique_keys WHERE type='consumers' AND field='username'),"
+                 " (SELECT COUNT(DISTINCT revision) FROM history)",
+                 -1, &st, nullptr),
              SQLITE_OK);
     QCOMPARE(sqlite3_step(st), SQLITE_ROW);
     QCOMPARE(sqlite3_column_int64(st, 0), static_cast<sqlite3_int64>(present.size()));

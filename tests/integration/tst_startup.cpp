@@ -37,11 +37,14 @@ void TestStartup::refusals_data() {
     QTest::addColumn<QString>("message");
     QTest::newRow("unknown flag") << QStringList{"--colour", "red"} << "unknown option --colour";
     QTest::newRow("bad value") << QStringList{"--worker-threads", "many"} << "worker_threads";
-    QTest::newRow("data plane role") << QStringList{"--role", "data_plane"} << "role 'data_plane' is not available";
-    QTest::newRow("missing config file") << QStringList{"--config", "/nonexistent/portico.conf"} << "cannot read config file";
+    QTest::newRow("data plane role")
+        << QStringList{"--role", "data_plane"} << "role 'data_plane' is not available";
+    QTest::newRow("missing config file")
+        << QStringList{"--config", "/nonexistent/portico.conf"} << "cannot read config file";
     QTest::newRow("unknown command") << QStringList{"serve"} << "unknown command 'serve'";
-    QTest::newRow("bad declarative file") << QStringList{"--declarative-config", "/nonexistent/kong.yml"}
-                                          << "declarative_config: cannot read";
+    QTest::newRow("bad declarative file")
+        << QStringList{"--declarative-config", "/nonexistent/kong.yml"}
+        << "declarative_config: cannot read";
 }
 
 void TestStartup::refusals() {
@@ -62,7 +65,8 @@ void TestStartup::corruptStoreIsKept() {
     f.write(garbage);
     f.close();
     QVERIFY(!node.start());
-    QVERIFY2(node.log().contains("cannot open the configuration store") && node.log().contains("not readable"),
+    QVERIFY2(node.log().contains("cannot open the configuration store") &&
+                 node.log().contains("not readable"),
              qPrintable(node.log()));
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll(), garbage); // never replaced by an empty store
@@ -79,8 +83,12 @@ void TestStartup::declarativeConfigOnFirstStart() {
     PorticodProcess node({"--declarative-config", file});
     QVERIFY2(node.start(), qPrintable(node.log()));
     QCOMPARE(node.local().request("GET", "/services/from-file").status, 200);
-    QCOMPARE(node.local().request("DELETE", "/routes/" + QByteArray::fromStdString(
-                                                          node.local().request("GET", "/routes").json()["data"][0]["id"])).status,
+    QCOMPARE(node.local()
+                 .request("DELETE",
+                          "/routes/" +
+                              QByteArray::fromStdString(
+                                  node.local().request("GET", "/routes").json()["data"][0]["id"]))
+                 .status,
              204);
     QCOMPARE(node.terminate(), 0);
     // The store is no longer empty: a restart keeps what was changed since.
@@ -106,9 +114,9 @@ void TestStartup::settingsReachTheNode() {
     PorticodProcess node({"--config", conf.fileName(), "--worker-threads", "2"});
     QVERIFY2(node.start(), qPrintable(node.log()));
     json cfg = node.local().request("GET", "/").json()["configuration"];
-    QCOMPARE(cfg["worker_threads"], 2);          // flag over file
+    QCOMPARE(cfg["worker_threads"], 2); // flag over file
     QCOMPARE(cfg["proxy_listen"], "127.0.0.1:18000");
-    QCOMPARE(cfg["log_level"], "info");          // the test harness passes --log-level info
+    QCOMPARE(cfg["log_level"], "info"); // the test harness passes --log-level info
     QCOMPARE(node.terminate(), 0);
 }
 
@@ -120,7 +128,8 @@ void TestStartup::sigtermFinishesInFlightRequest() {
     sock.connectToServer(node.socketPath());
     QVERIFY(sock.waitForConnected(2000));
     // Headers and half the body, then the signal, then the rest.
-    sock.write("POST /consumers HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " +
+    sock.write("POST /consumers HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+               "application/json\r\nContent-Length: " +
                QByteArray::number(body.size()) + "\r\n\r\n" + body.left(10));
     QVERIFY(sock.waitForBytesWritten(2000));
     QTest::qWait(200);

@@ -13,7 +13,9 @@ using nlohmann::json;
 using namespace portico;
 
 namespace {
-const schema::EntitySchema& S(const char* name) { return *schema::findSchema(name); }
+const schema::EntitySchema& S(const char* name) {
+    return *schema::findSchema(name);
+}
 
 json valid(const char* entity, json input) {
     auto r = S(entity).validate(input, schema::WriteMode::Insert, nullptr, {false, 1700000000});
@@ -32,6 +34,7 @@ private slots:
     void foreignKeys();
     void rollbackRestoresState();
     void replaceAllRecordsOnlyDifferences();
+    void otherConnectionsSeeCommits();
     void unreadableFilesAreRefused_data();
     void unreadableFilesAreRefused();
 
@@ -51,7 +54,8 @@ void TestStore::init() {
 
 void TestStore::revisionsAndHistory() {
     QCOMPARE(m_store->revision(), 0);
-    auto a = m_store->insert(S("services"), valid("services", {{"name", "a"}, {"host", "h"}}), "test");
+    auto a =
+        m_store->insert(S("services"), valid("services", {{"name", "a"}, {"host", "h"}}), "test");
     QVERIFY(a.hasValue());
     QCOMPARE(a->revision, 1);
     QCOMPARE(a->changes.size(), 1u);
@@ -82,11 +86,14 @@ void TestStore::uniqueness_data() {
     QTest::newRow("service name") << "services" << QByteArray(R"J({"name":"x","host":"h"})J")
                                   << QByteArray(R"J({"name":"x","host":"other"})J")
                                   << QByteArray(R"J(UNIQUE violation detected on '{name="x"}')J");
-    QTest::newRow("consumer custom id") << "consumers" << QByteArray(R"J({"username":"a","custom_id":"1"})J")
-                                        << QByteArray(R"J({"username":"b","custom_id":"1"})J")
-                                        << QByteArray(R"J(UNIQUE violation detected on '{custom_id="1"}')J");
-    QTest::newRow("global plugin") << "plugins" << QByteArray(R"J({"name":"cors"})J") << QByteArray(R"J({"name":"cors"})J")
-                                   << QByteArray(R"J(UNIQUE violation detected on '{consumer=null,name="cors",route=null,service=null}')J");
+    QTest::newRow("consumer custom id")
+        << "consumers" << QByteArray(R"J({"username":"a","custom_id":"1"})J")
+        << QByteArray(R"J({"username":"b","custom_id":"1"})J")
+        << QByteArray(R"J(UNIQUE violation detected on '{custom_id="1"}')J");
+    QTest::newRow("global plugin")
+        << "plugins" << QByteArray(R"J({"name":"cors"})J") << QByteArray(R"J({"name":"cors"})J")
+        << QByteArray(
+               R"J(UNIQUE violation detected on '{consumer=null,name="cors",route=null,service=null}')J");
 }
 
 void TestStore::uniqueness() {
@@ -95,8 +102,12 @@ void TestStore::uniqueness() {
     QFETCH(QByteArray, second);
     QFETCH(QByteArray, message);
     const auto& s = S(entity.toUtf8().constData());
-    QVERIFY(m_store->insert(s, valid(entity.toUtf8().constData(), json::parse(first.toStdString())), "t").hasValue());
-    auto dup = m_store->insert(s, valid(entity.toUtf8().constData(), json::parse(second.toStdString())), "t");
+    QVERIFY(
+        m_store
+            ->insert(s, valid(entity.toUtf8().constData(), json::parse(first.toStdString())), "t")
+            .hasValue());
+    auto dup = m_store->insert(
+        s, valid(entity.toUtf8().constData(), json::parse(second.toStdString())), "t");
     QVERIFY(!dup.hasValue());
     QCOMPARE(dup.error().code, ErrorCode::UniqueViolation);
     QCOMPARE(QByteArray::fromStdString(dup.error().message), message);
@@ -105,21 +116,26 @@ void TestStore::uniqueness() {
 }
 
 void TestStore::foreignKeys() {
-    auto svc = m_store->insert(S("services"), valid("services", {{"name", "svc"}, {"host", "h"}}), "t");
+    auto svc =
+        m_store->insert(S("services"), valid("services", {{"name", "svc"}, {"host", "h"}}), "t");
     const std::string svcId = svc->changes[0].after["id"];
     // By name: stored as the id.
-    auto route = m_store->insert(S("routes"), valid("routes", {{"paths", {"/"}}, {"service", {{"name", "svc"}}}}), "t");
+    auto route = m_store->insert(
+        S("routes"), valid("routes", {{"paths", {"/"}}, {"service", {{"name", "svc"}}}}), "t");
     QVERIFY(route.hasValue());
     QCOMPARE(route->changes[0].after["service"]["id"], svcId);
-    auto plugin = m_store->insert(S("plugins"), valid("plugins", {{"name", "cors"}, {"service", {{"id", svcId}}}}), "t");
+    auto plugin = m_store->insert(
+        S("plugins"), valid("plugins", {{"name", "cors"}, {"service", {{"id", svcId}}}}), "t");
     QVERIFY(plugin.hasValue());
-    auto missing = m_store->insert(S("routes"), valid("routes", {{"paths", {"/"}}, {"service", {{"name", "nope"}}}}), "t");
+    auto missing = m_store->insert(
+        S("routes"), valid("routes", {{"paths", {"/"}}, {"service", {{"name", "nope"}}}}), "t");
     QCOMPARE(missing.error().code, ErrorCode::ForeignKeyViolation);
     // Restrict: the route keeps the service.
     auto refused = m_store->remove(S("services"), svcId, "t");
     QCOMPARE(refused.error().code, ErrorCode::ForeignKeyViolation);
     QCOMPARE(refused.error().fields["@referenced_by"], "routes");
-    QVERIFY(m_store->get(S("plugins"), plugin->changes[0].after["id"]).hasValue()); // nothing half-deleted
+    QVERIFY(m_store->get(S("plugins"), plugin->changes[0].after["id"])
+                .hasValue()); // nothing half-deleted
     // Cascade: once the route is gone, the service goes with its plugin, in one revision.
     QVERIFY(m_store->remove(S("routes"), route->changes[0].after["id"], "t").hasValue());
     auto gone = m_store->remove(S("services"), svcId, "t");
@@ -134,8 +150,12 @@ void TestStore::rollbackRestoresState() {
     json renamed = a->changes[0].after;
     renamed["name"] = "b";
     QVERIFY(m_store->upsert(S("services"), renamed, "t").hasValue());
-    QVERIFY(m_store->insert(S("services"), valid("services", {{"name", "a"}, {"host", "new"}}), "t").hasValue());
-    QVERIFY(m_store->insert(S("routes"), valid("routes", {{"paths", {"/"}}, {"service", {{"name", "a"}}}}), "t").hasValue());
+    QVERIFY(m_store->insert(S("services"), valid("services", {{"name", "a"}, {"host", "new"}}), "t")
+                .hasValue());
+    QVERIFY(m_store
+                ->insert(S("routes"),
+                         valid("routes", {{"paths", {"/"}}, {"service", {{"name", "a"}}}}), "t")
+                .hasValue());
     auto rb = m_store->rollback(1, "t");
     QVERIFY2(rb.hasValue(), rb.hasValue() ? "" : rb.error().message.c_str());
     QCOMPARE(rb->revision, 5);
@@ -160,14 +180,31 @@ void TestStore::replaceAllRecordsOnlyDifferences() {
     QCOMPARE(r->changes.size(), 2u); // "keep" was rewritten unchanged and is not recorded
     std::set<std::string> ops;
     for (const auto& c : r->changes)
-        ops.insert(c.op + ":" + (c.after.is_null() ? c.before : c.after)["username"].get<std::string>());
+        ops.insert(c.op + ":" +
+                   (c.after.is_null() ? c.before : c.after)["username"].get<std::string>());
     QCOMPARE(ops, (std::set<std::string>{"create:added", "delete:drop"}));
     // A replace that fails (a dangling reference) changes nothing.
-    json route = valid("routes", {{"paths", {"/"}}, {"service", {{"id", "3b8c5e7a-1f2d-4c3b-9a8e-7d6c5b4a3f2e"}}}});
+    json route = valid("routes", {{"paths", {"/"}},
+                                  {"service", {{"id", "3b8c5e7a-1f2d-4c3b-9a8e-7d6c5b4a3f2e"}}}});
     auto bad = m_store->replaceAll({{&S("routes"), route}}, "t");
     QCOMPARE(bad.error().code, ErrorCode::ForeignKeyViolation);
     QCOMPARE(m_store->revision(), 3);
     QCOMPARE(*m_store->count(S("consumers")), 2u);
+}
+
+void TestStore::otherConnectionsSeeCommits() {
+    // Reads leave no transaction open: a second connection's commit (another process, such as
+    // `porticod admin-token create`) is visible to the next read.
+    QVERIFY(
+        m_store->insert(S("consumers"), valid("consumers", {{"username", "a"}}), "t").hasValue());
+    QVERIFY(m_store->get(S("consumers"), "a").hasValue());
+    QCOMPARE(m_store->tokenName("hash-1").value(), std::string());
+    auto other = store::Store::open(path().toStdString());
+    QVERIFY(other.hasValue());
+    QVERIFY((*other)->addToken("second", "hash-1").hasValue());
+    QCOMPARE(m_store->tokenName("hash-1").value(), std::string("second"));
+    QVERIFY((*other)->removeToken("second").value());
+    QCOMPARE(m_store->tokenName("hash-1").value(), std::string());
 }
 
 void TestStore::unreadableFilesAreRefused_data() {
@@ -179,7 +216,8 @@ void TestStore::unreadableFilesAreRefused_data() {
 
 void TestStore::unreadableFilesAreRefused() {
     QFETCH(QString, kind);
-    QVERIFY(m_store->insert(S("services"), valid("services", {{"name", "a"}, {"host", "h"}}), "t").hasValue());
+    QVERIFY(m_store->insert(S("services"), valid("services", {{"name", "a"}, {"host", "h"}}), "t")
+                .hasValue());
     m_store.reset();
     if (kind == "garbage") {
         QFile f(path());
@@ -194,7 +232,8 @@ void TestStore::unreadableFilesAreRefused() {
         // Fold the WAL in, then overwrite the second page (a table's root) as a torn write would.
         sqlite3* db = nullptr;
         sqlite3_open(path().toUtf8().constData(), &db);
-        sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+        sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE", nullptr,
+                     nullptr, nullptr);
         sqlite3_close(db);
         QFile f(path());
         QVERIFY(f.open(QIODevice::ReadWrite));
