@@ -23,7 +23,7 @@ private slots:
 void TestDurability::killDuringWrites() {
     const int iterations = qEnvironmentVariableIntValue("PORTICO_DURABILITY_ITERATIONS") > 0
                                ? qEnvironmentVariableIntValue("PORTICO_DURABILITY_ITERATIONS")
-                               : 100;
+                               : 200;
     const unsigned seed = std::random_device{}();
     qInfo("seed %u, %d iterations", seed, iterations);
     std::mt19937 rng(seed);
@@ -63,7 +63,7 @@ void TestDurability::killDuringWrites() {
     qInfo("%d kills, %lld acknowledged writes, %lld attempted, %lld ms", kills,
           static_cast<long long>(acked.size()), static_cast<long long>(attempted.size()),
           static_cast<long long>(clock.elapsed()));
-    QVERIFY(kills >= 100 || iterations < 100);
+    QVERIFY(kills >= 100 || iterations < 100); // the issue asks for at least 100
     QVERIFY(acked.size() > kills); // the loop really wrote between kills
 
     QVERIFY2(node.start(), qPrintable(node.log()));

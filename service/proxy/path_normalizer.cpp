@@ -1,0 +1,137 @@
+#include "proxy/path_normalizer.h"
+
+#include <vector>
+
+namespace portico::proxy {
+
+namespace {
+
+int hexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool isUnreserved(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+// RFC 3986 pchar minus percent (handled apart) plus '/'.
+bool isPathChar(unsigned char c) {
+    if (isUnreserved(c)) return true;
+    switch (c) {
+    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',':
+    case ';': case '=': case ':': case '@': case '/':
+        return true;
+    default:
+        return false;
+    }
+}
+
+// Checks that the fully decoded bytes are well-formed, shortest-form UTF-8 without the
+// fullwidth solidus/reverse solidus that some back-ends fold into '/' and '\'.
+bool validUtf8(const std::string& s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        int len = 0;
+        unsigned cp = 0;
+        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
+        else return false; // continuation byte first, or 0xC0/0xC1 (overlong), or > 0xF4
+        if (i + static_cast<std::size_t>(len) > s.size()) return false;
+        for (int k = 1; k < len; ++k) {
+            const unsigned char cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+        if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+        if (cp == 0xFF0F || cp == 0xFF3C) return false; // fullwidth '/' and '\'
+        i += static_cast<std::size_t>(len);
+    }
+    return true;
+}
+
+NormalizedPath reject(std::string why) { return {{}, std::move(why)}; }
+
+} // namespace
+
+NormalizedPath normalizePath(std::string_view raw) {
+    if (raw.empty() || raw.front() != '/') return reject("path must start with '/'");
+    std::string decodedAll; // every escape decoded: only for the byte-level checks
+    std::string step;       // unreserved escapes decoded, the others upper-cased
+    decodedAll.reserve(raw.size());
+    step.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(raw[i]);
+        if (c == '%') {
+            if (i + 2 >= raw.size()) return reject("malformed percent-encoding");
+            const int hi = hexValue(raw[i + 1]), lo = hexValue(raw[i + 2]);
+            if (hi < 0 || lo < 0) return reject("malformed percent-encoding");
+            const unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
+            if (v == '/' || v == '\\') return reject("encoded '/' or '\\' in path");
+            if (v < 0x20 || v == 0x7F) return reject("encoded control character in path");
+            decodedAll.push_back(static_cast<char>(v));
+            if (isUnreserved(v)) {
+                step.push_back(static_cast<char>(v));
+            } else {
+                static const char* digits = "0123456789ABCDEF";
+                step.push_back('%');
+                step.push_back(digits[v >> 4]);
+                step.push_back(digits[v & 0xF]);
+            }
+            i += 2;
+            continue;
+        }
+        if (c == '#') return reject("fragment in request target");
+        if (c == '\\') return reject("backslash in path");
+        if (!isPathChar(c)) return reject("character not allowed in path");
+        decodedAll.push_back(static_cast<char>(c));
+        step.push_back(static_cast<char>(c));
+    }
+    if (!validUtf8(decodedAll)) return reject("invalid UTF-8 in path");
+
+    // Split into segments, merging empty ones (repeated slashes), then resolve dot segments.
+    std::vector<std::string_view> out;
+    const bool trailingSlash = step.size() > 1 && step.back() == '/';
+    std::string_view rest(step);
+    bool endsWithDot = false;
+    while (!rest.empty()) {
+        rest.remove_prefix(1); // the '/'
+        const auto slash = rest.find('/');
+        std::string_view seg = rest.substr(0, slash);
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+        endsWithDot = false;
+        if (seg.empty()) continue;
+        const std::string_view bare = seg.substr(0, seg.find(';'));
+        if ((bare == "." || bare == "..") && bare.size() != seg.size())
+            return reject("dot segment with parameters in path");
+        if (seg == ".") {
+            endsWithDot = true;
+            continue;
+        }
+        if (seg == "..") {
+            if (!out.empty()) out.pop_back();
+            endsWithDot = true;
+            continue;
+        }
+        out.push_back(seg);
+    }
+    std::string result;
+    result.reserve(step.size());
+    for (const auto& seg : out) {
+        result.push_back('/');
+        result.append(seg);
+    }
+    if (result.empty() || trailingSlash || endsWithDot) result.push_back('/');
+    return {std::move(result), {}};
+}
+
+} // namespace portico::proxy
