@@ -22,8 +22,20 @@ bool isUnreserved(unsigned char c) {
 bool isPathChar(unsigned char c) {
     if (isUnreserved(c)) return true;
     switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',':
-    case ';': case '=': case ':': case '@': case '/':
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
+    case ':':
+    case '@':
+    case '/':
         return true;
     default:
         return false;
@@ -41,10 +53,14 @@ bool validUtf8(const std::string& s) {
         }
         int len = 0;
         unsigned cp = 0;
-        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-        else return false; // continuation byte first, or 0xC0/0xC1 (overlong), or > 0xF4
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            len = 4, cp = c & 0x07;
+        else
+            return false; // continuation byte first, or 0xC0/0xC1 (overlong), or > 0xF4
         if (i + static_cast<std::size_t>(len) > s.size()) return false;
         for (int k = 1; k < len; ++k) {
             const unsigned char cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
@@ -59,7 +75,9 @@ bool validUtf8(const std::string& s) {
     return true;
 }
 
-NormalizedPath reject(std::string why) { return {{}, std::move(why)}; }
+NormalizedPath reject(std::string why) {
+    return {{}, std::move(why)};
+}
 
 } // namespace
 

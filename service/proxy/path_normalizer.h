@@ -8,8 +8,8 @@
 namespace portico::proxy {
 
 struct NormalizedPath {
-    std::string path;   // normalized; empty when rejected
-    std::string error;  // why it was rejected (400), empty on success
+    std::string path;  // normalized; empty when rejected
+    std::string error; // why it was rejected (400), empty on success
 };
 
 // Normalizes the path part of an origin-form target (no query):
