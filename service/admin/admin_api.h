@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/expected.h"
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -46,6 +47,12 @@ public:
     std::string configHash();
     nlohmann::json exportConfig();
 
+    // Called on the main thread after every committed write, with the new revision (the proxy
+    // rebuilds its snapshot from it).
+    void onCommit(std::function<void(std::int64_t revision)> callback) {
+        m_onCommit = std::move(callback);
+    }
+
 private:
     using json = nlohmann::json;
     using Segments = std::vector<std::string>;
@@ -82,6 +89,7 @@ private:
     store::Store& m_store;
     EventHub& m_events;
     NodeInfo m_info;
+    std::function<void(std::int64_t)> m_onCommit;
     std::int64_t m_hashRevision = -1;
     std::string m_hash;
 };

@@ -102,6 +102,7 @@ double AdminApi::now() const {
 }
 
 void AdminApi::publish(const store::WriteResult& result) {
+    if (m_onCommit && !result.changes.empty()) m_onCommit(result.revision);
     for (const auto& c : result.changes) {
         m_events.publish(
             "change",

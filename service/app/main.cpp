@@ -8,6 +8,9 @@
 #include "app/settings.h"
 #include "declarative/declarative.h"
 #include "model/uuid.h"
+#include "proxy/config_snapshot.h"
+#include "proxy/proxy_server.h"
+#include "schema/schemas.h"
 #include "store/store.h"
 
 #include <boost/asio/io_context.hpp>
@@ -174,9 +177,32 @@ int main(int argc, char** argv) {
         log::notice("main", "loaded " + settings->declarativeConfig + " into the empty store");
     }
 
+    // The proxy serves from snapshots built on this thread after every committed revision.
+    proxy::SnapshotHolder snapshots;
+    auto rebuild = [&](std::int64_t revision) {
+        auto services = (*store)->all(*schema::findSchema("services"));
+        auto routes = (*store)->all(*schema::findSchema("routes"));
+        if (!services || !routes) {
+            log::error("proxy",
+                       "cannot read the configuration for revision " + std::to_string(revision));
+            return;
+        }
+        auto snap = proxy::ConfigSnapshot::build(revision, *services, *routes);
+        if (!snap) {
+            log::error("proxy", "revision " + std::to_string(revision) +
+                                    " does not compile: " + snap.error().message);
+            return;
+        }
+        snapshots.set(*snap);
+    };
+    rebuild((*store)->revision());
+    api.onCommit(rebuild);
+
     boost::asio::io_context ioc(1);
     admin::AdminServer server(ioc, api, events, **store, *settings);
     if (auto err = server.start(); !err.empty()) return fail(err);
+    proxy::ProxyServer proxyServer(*settings, snapshots);
+    if (auto err = proxyServer.start(); !err.empty()) return fail(err);
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     boost::asio::steady_timer drain(ioc);
@@ -196,6 +222,7 @@ int main(int argc, char** argv) {
         log::notice("main", std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
                                 ", finishing in-flight requests");
         server.stop();
+        proxyServer.stop();
         *drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         waitDrained();
     });

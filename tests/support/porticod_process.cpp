@@ -29,11 +29,14 @@ bool PorticodProcess::start(int timeoutMs) {
     m_tcpPort = 0;
     QStringList args = {QStringLiteral("--prefix"),       m_prefix,
                         QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0"),
+                        QStringLiteral("--proxy-listen"), QStringLiteral("127.0.0.1:0"),
                         QStringLiteral("--log-level"),    QStringLiteral("info")};
     args += m_args;
     m_proc.start(porticodPath(), args);
     if (!m_proc.waitForStarted(timeoutMs)) return false;
     QDeadlineTimer deadline(timeoutMs);
+    static const QRegularExpression proxyLine(
+        QStringLiteral("proxy listening on 127\\.0\\.0\\.1:(\\d+)"));
     static const QRegularExpression portLine(
         QStringLiteral("Admin API listening on 127\\.0\\.0\\.1:(\\d+)"));
     while (!deadline.hasExpired()) {
@@ -42,6 +45,8 @@ bool PorticodProcess::start(int timeoutMs) {
         const QString text = QString::fromUtf8(m_log);
         if (auto m = portLine.match(text); m.hasMatch())
             m_tcpPort = static_cast<quint16>(m.captured(1).toUInt());
+        if (auto m = proxyLine.match(text); m.hasMatch())
+            m_proxyPort = static_cast<quint16>(m.captured(1).toUInt());
         if (text.contains(QStringLiteral("] porticod ")) &&
             text.contains(QStringLiteral(" started (")))
             return true;

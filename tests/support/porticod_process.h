@@ -30,6 +30,7 @@ public:
     QString socketPath() const { return m_prefix + QStringLiteral("/admin.sock"); }
     QString storePath() const { return m_prefix + QStringLiteral("/portico.db"); }
     quint16 tcpPort() const { return m_tcpPort; }
+    quint16 proxyPort() const { return m_proxyPort; }
     QString log();
     QProcess& process() { return m_proc; }
     void setPrefix(const QString& p) { m_prefix = p; }
@@ -37,6 +38,7 @@ public:
 
     RawHttpClient local() const { return RawHttpClient::unixSocket(socketPath()); }
     RawHttpClient tcp() const { return RawHttpClient::tcp(m_tcpPort); }
+    RawHttpClient proxy() const { return RawHttpClient::tcp(m_proxyPort); }
 
     // Runs porticod to completion with these arguments (e.g. admin-token create ci).
     static int runOnce(const QStringList& args, QByteArray* out = nullptr,
@@ -50,6 +52,7 @@ private:
     QProcess m_proc;
     QByteArray m_log;
     quint16 m_tcpPort = 0;
+    quint16 m_proxyPort = 0;
 };
 
 } // namespace portico::test

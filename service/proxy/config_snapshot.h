@@ -1,0 +1,58 @@
+#pragma once
+// Everything a proxy worker needs for one configuration revision, compiled once on the main
+// thread and shared read-only: workers hold a shared_ptr for the life of each request, so a
+// new revision never disturbs requests in flight.
+
+#include "core/error.h"
+#include "core/expected.h"
+#include "proxy/router.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace portico::proxy {
+
+struct ServiceInfo {
+    std::string id;
+    std::string name;
+    std::string protocol;
+    std::string host;
+    int port = 80;
+    std::string path; // empty when none
+    int connectTimeoutMs = 60000;
+    int writeTimeoutMs = 60000;
+    int readTimeoutMs = 60000;
+    int retries = 5;
+    bool enabled = true;
+};
+
+struct ConfigSnapshot {
+    std::int64_t revision = 0;
+    std::shared_ptr<const Router> router;
+    std::unordered_map<std::string, ServiceInfo> services; // by id
+
+    static Expected<std::shared_ptr<const ConfigSnapshot>, Error>
+    build(std::int64_t revision, const std::vector<nlohmann::json>& services,
+          const std::vector<nlohmann::json>& routes);
+};
+
+// The current snapshot. Written by the main thread, read by every worker (lock-free atomic).
+class SnapshotHolder {
+public:
+    std::shared_ptr<const ConfigSnapshot> get() const {
+        return m_current.load(std::memory_order_acquire);
+    }
+    void set(std::shared_ptr<const ConfigSnapshot> s) {
+        m_current.store(std::move(s), std::memory_order_release);
+    }
+
+private:
+    std::atomic<std::shared_ptr<const ConfigSnapshot>> m_current;
+};
+
+} // namespace portico::proxy

@@ -1,0 +1,138 @@
+#include "proxy/proxy_server.h"
+
+#include "app/log.h"
+#include "proxy/proxy_session.h"
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <thread>
+
+namespace portico::proxy {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+
+namespace {
+
+// SO_REUSEPORT: every worker binds its own acceptor to the same address and the kernel spreads
+// connections across them.
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+struct Worker {
+    asio::io_context ioc{1};
+    std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
+    UpstreamPool pool;
+    bool stopping = false;    // this worker's thread only
+    std::atomic<int> busy{0}; // requests between their header and their last byte
+    std::thread thread;
+};
+
+} // namespace
+
+struct ProxyServer::Impl {
+    const app::Settings& settings;
+    SnapshotHolder& snapshots;
+    std::vector<std::unique_ptr<Worker>> workers;
+};
+
+ProxyServer::ProxyServer(const app::Settings& settings, SnapshotHolder& snapshots)
+    : m_impl(new Impl{settings, snapshots, {}}) {}
+
+ProxyServer::~ProxyServer() {
+    stop();
+}
+
+namespace {
+awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, Worker& w, SessionContext ctx) {
+    for (;;) {
+        error_code ec;
+        auto socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) {
+            // EMFILE and friends: back off, keep serving the connections we have.
+            log::warn("proxy", "accept failed: " + ec.message());
+            asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(100));
+            co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+            continue;
+        }
+        socket.set_option(asio::ip::tcp::no_delay(true), ec);
+        auto session = [](asio::ip::tcp::socket s, SessionContext c) -> awaitable<void> {
+            co_await runProxySession(std::move(s), c);
+        };
+        asio::co_spawn(w.ioc, session(std::move(socket), ctx), asio::detached);
+    }
+}
+} // namespace
+
+std::string ProxyServer::start() {
+    Impl& d = *m_impl;
+    const int count = std::max(1, d.settings.workerThreads);
+    for (int i = 0; i < count; ++i)
+        d.workers.push_back(std::make_unique<Worker>());
+    for (const auto& listen : d.settings.proxyListen) {
+        if (listen.ssl) {
+            log::warn("proxy", "TLS proxy listener " + listen.text() +
+                                   " skipped: TLS termination is not built yet");
+            continue;
+        }
+        error_code ec;
+        auto addr = asio::ip::make_address(listen.host, ec);
+        if (ec) return "proxy_listen " + listen.text() + ": " + ec.message();
+        unsigned short port = listen.port;
+        for (auto& w : d.workers) {
+            auto acc = std::make_unique<asio::ip::tcp::acceptor>(w->ioc);
+            asio::ip::tcp::endpoint ep(addr, port);
+            acc->open(ep.protocol(), ec);
+            if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+            if (!ec) acc->set_option(ReusePort(true), ec);
+            if (!ec) acc->bind(ep, ec);
+            if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+            if (ec) return "proxy_listen " + listen.text() + ": " + ec.message();
+            port = acc->local_endpoint().port(); // port 0: the others join the port the first got
+            w->acceptors.push_back(std::move(acc));
+        }
+        log::notice("proxy", "proxy listening on " + listen.host + ":" + std::to_string(port) +
+                                 " (" + std::to_string(count) + " workers)");
+    }
+    for (auto& w : d.workers) {
+        for (auto& acc : w->acceptors) {
+            SessionContext ctx{d.snapshots, w->pool, w->stopping, w->busy,
+                               acc->local_endpoint().port()};
+            asio::co_spawn(w->ioc, acceptLoop(*acc, *w, ctx), asio::detached);
+        }
+        Worker* raw = w.get();
+        w->thread = std::thread([raw] { raw->ioc.run(); });
+    }
+    return {};
+}
+
+void ProxyServer::stop() {
+    for (auto& w : m_impl->workers) {
+        Worker* raw = w.get();
+        asio::post(w->ioc, [raw] {
+            raw->stopping = true;
+            for (auto& acc : raw->acceptors) {
+                error_code ec;
+                acc->close(ec);
+            }
+        });
+    }
+    // Requests in flight finish (bounded); idle keep-alive connections are simply dropped.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (auto& w : m_impl->workers) {
+        while (w->busy.load() > 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        w->ioc.stop();
+        if (w->thread.joinable()) w->thread.join();
+    }
+    m_impl->workers.clear();
+}
+
+} // namespace portico::proxy

@@ -1,0 +1,410 @@
+// One proxied client connection: parse, normalize, route, relay to the upstream and back,
+// streaming bodies in both directions.
+#include "proxy/proxy_session.h"
+
+#include "core/hex.h"
+#include "proxy/path_normalizer.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <openssl/rand.h>
+
+namespace portico::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out) {
+    auto it = m_idle.find(key);
+    while (it != m_idle.end() && !it->second.empty()) {
+        asio::ip::tcp::socket s = std::move(it->second.back());
+        it->second.pop_back();
+        // A connection the upstream closed while idle reads as readable with EOF; skip it.
+        error_code ec;
+        s.non_blocking(true, ec);
+        char probe;
+        const auto n = ::recv(s.native_handle(), &probe, 1, MSG_PEEK);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            s.non_blocking(false, ec);
+            out = std::move(s);
+            return true;
+        }
+    }
+    return false;
+}
+
+void UpstreamPool::give(const std::string& key, asio::ip::tcp::socket s) {
+    auto& list = m_idle[key];
+    if (list.size() < kMaxIdlePerKey) list.push_back(std::move(s));
+}
+
+namespace {
+
+constexpr std::size_t kHeaderLimit = 32 * 1024;
+constexpr auto kClientIdle = 60s;
+constexpr auto kClientHeaderTimeout = 60s;
+
+template <class Body>
+void setKongError(http::response<Body>& res, int status, const std::string& message) {
+    res.result(static_cast<http::status>(status));
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::server, "portico");
+    res.body() = "{\"message\":\"" + message + "\"}";
+    res.prepare_payload();
+}
+
+awaitable<void> sendError(beast::tcp_stream& client, int status, const std::string& message,
+                          bool keepAlive,
+                          const std::vector<std::pair<std::string, std::string>>& extra = {}) {
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    setKongError(res, status, message);
+    for (const auto& [k, v] : extra)
+        res.set(k, v);
+    res.keep_alive(keepAlive);
+    client.expires_after(30s);
+    error_code ec;
+    co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
+}
+
+std::string requestId() {
+    unsigned char raw[16];
+    RAND_bytes(raw, sizeof raw);
+    return toHex(raw, sizeof raw);
+}
+
+// Hop-by-hop headers, and every header the sender names in Connection, end at this hop.
+template <class Fields> void stripHopByHop(Fields& f) {
+    std::vector<std::string> named;
+    for (auto it = f.find(http::field::connection);
+         it != f.end() && it->name() == http::field::connection; ++it) {
+        std::string v(it->value());
+        std::size_t start = 0;
+        while (start < v.size()) {
+            auto comma = v.find(',', start);
+            std::string token =
+                v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            token.erase(0, token.find_first_not_of(" \t"));
+            token.erase(token.find_last_not_of(" \t") + 1);
+            if (!token.empty()) named.push_back(token);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    for (const auto& n : named)
+        f.erase(n);
+    for (auto field :
+         {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
+          http::field::te, http::field::trailer, http::field::transfer_encoding,
+          http::field::upgrade, http::field::proxy_authenticate, http::field::proxy_authorization})
+        f.erase(field);
+}
+
+// Kong's path_handling v0: the service path, then what the route did not strip, joined by '/'.
+std::string upstreamPath(const ServiceInfo& svc, const RouteMatch& m, const std::string& path) {
+    std::string rest =
+        m.route->stripPath ? path.substr(std::min(m.matchedLength, path.size())) : path;
+    if (!rest.empty() && rest.front() != '/') rest.insert(rest.begin(), '/');
+    std::string base = svc.path;
+    if (rest.empty()) return base.empty() ? "/" : base;
+    if (!base.empty() && base.back() == '/') base.pop_back();
+    return base + rest;
+}
+
+// Relays a message body from `in` (parser past its header) to `out` (serializer), in chunks,
+// never holding more than one buffer.
+template <bool isRequest, class In, class Out>
+awaitable<error_code>
+relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::buffer_body>& p,
+          Out& out, http::serializer<isRequest, http::buffer_body>& sr,
+          std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout) {
+    // A heap buffer: g++ 12 cannot keep a plain array in a coroutine frame.
+    std::vector<char> buf(16 * 1024);
+    error_code ec;
+    do {
+        if (!p.is_done()) {
+            p.get().body().data = buf.data();
+            p.get().body().size = buf.size();
+            in.expires_after(readTimeout);
+            co_await http::async_read(in, inBuffer, p, asio::redirect_error(use_awaitable, ec));
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) co_return ec;
+            p.get().body().size = buf.size() - p.get().body().size;
+            p.get().body().data = buf.data();
+            p.get().body().more = !p.is_done();
+        } else {
+            p.get().body().data = nullptr;
+            p.get().body().size = 0;
+            p.get().body().more = false;
+        }
+        out.expires_after(writeTimeout);
+        co_await http::async_write(out, sr, asio::redirect_error(use_awaitable, ec));
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) co_return ec;
+    } while (!p.is_done() && !sr.is_done());
+    co_return ec;
+}
+
+bool idempotent(http::verb v) {
+    return v == http::verb::get || v == http::verb::head || v == http::verb::options ||
+           v == http::verb::put || v == http::verb::delete_ || v == http::verb::trace;
+}
+
+} // namespace
+
+awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ctx) {
+    error_code ec;
+    const std::string peer = socket.remote_endpoint(ec).address().to_string();
+    beast::tcp_stream client(std::move(socket));
+    beast::flat_buffer clientBuffer;
+    bool first = true;
+    while (!ctx.stopping) {
+        http::request_parser<http::buffer_body> req;
+        req.header_limit(kHeaderLimit);
+        req.body_limit(boost::none); // bodies stream through; the per-route limit is a plugin's job
+        client.expires_after(first ? kClientHeaderTimeout : kClientIdle);
+        first = false;
+        co_await http::async_read_header(client, clientBuffer, req,
+                                         asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            if (ec == http::error::header_limit)
+                co_await sendError(client, 431, "Request header fields too large", false);
+            else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+                     ec != asio::error::eof && ec != asio::error::connection_reset &&
+                     ec != asio::error::operation_aborted)
+                co_await sendError(client, 400, "Bad request", false);
+            break;
+        }
+        const auto started = Clock::now();
+        ++ctx.busy;
+        struct BusyGuard {
+            std::atomic<int>& n;
+            ~BusyGuard() { --n; }
+        } busyGuard{ctx.busy};
+        auto& head = req.get();
+        const std::string id = requestId();
+        // Host: required in HTTP/1.1 and never ambiguous.
+        const auto hostCount = head.count(http::field::host);
+        if ((head.version() == 11 && hostCount != 1) || hostCount > 1) {
+            co_await sendError(client, 400, "Bad request: exactly one Host header is required",
+                               false);
+            break;
+        }
+        std::string target(head.target());
+        if (target.rfind("http://", 0) ==
+            0) { // absolute-form: the path is what follows the authority
+            auto slash = target.find('/', 7);
+            target = slash == std::string::npos ? "/" : target.substr(slash);
+        }
+        const auto q = target.find('?');
+        const std::string rawPath = target.substr(0, q),
+                          query = q == std::string::npos ? "" : target.substr(q);
+        const NormalizedPath norm = normalizePath(rawPath);
+        if (!norm.error.empty()) {
+            co_await sendError(client, 400, "Bad request: " + norm.error, false);
+            break;
+        }
+        std::string host(head[http::field::host]);
+        int port = ctx.listenerPort;
+        if (auto colon = host.rfind(':');
+            colon != std::string::npos && host.find(']') == std::string::npos) {
+            port = std::atoi(host.c_str() + colon + 1);
+            host.resize(colon);
+        }
+        for (auto& c : host)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+        auto snap = ctx.snapshots.get();
+        std::vector<std::pair<std::string, std::string>> headers;
+        for (const auto& f : head) {
+            std::string name(f.name_string());
+            for (auto& c : name)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            headers.emplace_back(std::move(name), std::string(f.value()));
+        }
+        const std::string method(head.method_string());
+        RouteMatch match;
+        if (snap && snap->router) {
+            MatchRequest mr;
+            mr.protocol = std::string_view("http");
+            mr.method = method;
+            mr.host = host;
+            mr.port = port;
+            mr.path = norm.path;
+            mr.headers = &headers;
+            match = snap->router->match(mr);
+        }
+        const bool keepAlive = head.keep_alive();
+        if (!match.route) {
+            // With an unread body the connection cannot carry another request.
+            const bool again = keepAlive && req.is_done() && !ctx.stopping;
+            co_await sendError(client, 404, "no Route matched with those values", again);
+            if (!again) break;
+            continue;
+        }
+        if (match.protocolRedirect) {
+            const int code = match.route->redirectStatus;
+            std::vector<std::pair<std::string, std::string>> extra;
+            if (code == 426) {
+                extra.emplace_back("Connection", "Upgrade");
+                extra.emplace_back("Upgrade", "TLS/1.2, HTTP/1.1");
+            } else {
+                extra.emplace_back("Location",
+                                   "https://" + std::string(head[http::field::host]) + target);
+            }
+            co_await sendError(client, code, "Please use HTTPS protocol", false, extra);
+            break;
+        }
+        auto svcIt = snap->services.find(match.route->serviceId);
+        if (svcIt == snap->services.end() || !svcIt->second.enabled) {
+            co_await sendError(client, 503, "no Service found with those values", false);
+            break;
+        }
+        const ServiceInfo& svc = svcIt->second;
+
+        // The request as the upstream sees it.
+        const bool chunked = head.chunked();
+        const auto length = req.content_length();
+        const std::string originalHost(head[http::field::host]);
+        const bool expectContinue = beast::iequals(head[http::field::expect], "100-continue");
+        stripHopByHop(head);
+        head.erase(http::field::expect);
+        head.target(upstreamPath(svc, match, norm.path) + query);
+        if (!match.route->preserveHost)
+            head.set(http::field::host,
+                     svc.port == 80 ? svc.host : svc.host + ":" + std::to_string(svc.port));
+        head.set("X-Forwarded-For", peer);
+        head.set("X-Real-IP", peer);
+        head.set("X-Forwarded-Proto", "http");
+        head.set("X-Forwarded-Host", host);
+        head.set("X-Forwarded-Port", std::to_string(port));
+        head.set("X-Forwarded-Path", norm.path);
+        head.set(http::field::via, "1.1 portico");
+        head.set("X-Portico-Request-Id", id);
+        head.version(11);
+        head.keep_alive(true);
+        if (chunked)
+            head.chunked(true);
+        else if (length)
+            head.content_length(*length);
+
+        // Connect: a pooled connection, else a new one, retrying connect failures.
+        const std::string key = svc.host + ":" + std::to_string(svc.port);
+        asio::ip::tcp::socket upstreamSocket(client.get_executor());
+        bool reused = ctx.pool.take(key, upstreamSocket);
+        int attempts = 0;
+        bool timedOut = false;
+        while (!reused) {
+            asio::ip::tcp::resolver resolver(client.get_executor());
+            beast::tcp_stream connecting(client.get_executor());
+            connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
+            auto endpoints = co_await resolver.async_resolve(
+                svc.host, std::to_string(svc.port), asio::redirect_error(use_awaitable, ec));
+            if (!ec)
+                co_await connecting.async_connect(endpoints,
+                                                  asio::redirect_error(use_awaitable, ec));
+            if (!ec) {
+                upstreamSocket = connecting.release_socket();
+                break;
+            }
+            timedOut = ec == beast::error::timeout;
+            if (++attempts > svc.retries) break;
+        }
+        if (!upstreamSocket.is_open()) {
+            if (timedOut)
+                co_await sendError(client, 504, "The upstream server is timing out", false);
+            else
+                co_await sendError(client, 502,
+                                   "An invalid response was received from the upstream server",
+                                   false);
+            break;
+        }
+        beast::tcp_stream upstream(std::move(upstreamSocket));
+        if (expectContinue && !req.is_done()) {
+            static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
+            client.expires_after(30s);
+            co_await asio::async_write(client, asio::buffer(cont),
+                                       asio::redirect_error(use_awaitable, ec));
+            if (ec) break;
+        }
+        const auto upstreamStart = Clock::now();
+        http::serializer<true, http::buffer_body> reqOut{head};
+        ec = co_await relayBody(client, clientBuffer, req, upstream, reqOut,
+                                std::chrono::milliseconds(kClientIdle),
+                                std::chrono::milliseconds(svc.writeTimeoutMs));
+        if (ec) {
+            if (ec == beast::error::timeout)
+                co_await sendError(client, 504, "The upstream server is timing out", false);
+            else
+                co_await sendError(client, 502,
+                                   "An invalid response was received from the upstream server",
+                                   false);
+            break;
+        }
+
+        // The response, streamed back.
+        beast::flat_buffer upstreamBuffer;
+        http::response_parser<http::buffer_body> res;
+        res.header_limit(kHeaderLimit);
+        res.body_limit(boost::none);
+        if (head.method() == http::verb::head) res.skip(true);
+        upstream.expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
+        co_await http::async_read_header(upstream, upstreamBuffer, res,
+                                         asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            if (ec == beast::error::timeout)
+                co_await sendError(client, 504, "The upstream server is timing out", false);
+            else
+                co_await sendError(client, 502,
+                                   "An invalid response was received from the upstream server",
+                                   false);
+            break;
+        }
+        const auto upstreamLatency =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - upstreamStart)
+                .count();
+        auto& rhead = res.get();
+        const bool upstreamKeepAlive = rhead.keep_alive();
+        const bool resChunked = rhead.chunked();
+        const auto resLength = res.content_length();
+        stripHopByHop(rhead);
+        rhead.set("X-Portico-Upstream-Latency", std::to_string(upstreamLatency));
+        rhead.set("X-Portico-Proxy-Latency",
+                  std::to_string(
+                      std::chrono::duration_cast<std::chrono::milliseconds>(upstreamStart - started)
+                          .count()));
+        rhead.set("X-Portico-Request-Id", id);
+        rhead.version(11);
+        const bool clientKeepAlive = head.keep_alive() && !ctx.stopping;
+        // A close-delimited upstream body can only be relayed chunked or close-delimited.
+        const bool framed = resChunked || resLength || res.is_done();
+        if (resChunked || (!resLength && !res.is_done()))
+            rhead.chunked(true);
+        else if (resLength)
+            rhead.content_length(*resLength);
+        rhead.keep_alive(clientKeepAlive);
+        http::serializer<false, http::buffer_body> resOut{rhead};
+        ec = co_await relayBody(upstream, upstreamBuffer, res, client, resOut,
+                                std::chrono::milliseconds(svc.readTimeoutMs),
+                                std::chrono::milliseconds(60000));
+        if (!ec && upstreamKeepAlive && framed && res.is_done() && upstreamBuffer.size() == 0)
+            ctx.pool.give(key, upstream.release_socket());
+        if (ec || !clientKeepAlive) break;
+    }
+    client.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    client.socket().close(ec);
+}
+
+} // namespace portico::proxy

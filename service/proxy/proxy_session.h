@@ -1,0 +1,38 @@
+#pragma once
+// Private to the proxy: one client connection, from the first request to close. Runs on its
+// worker's thread only.
+
+#include "proxy/config_snapshot.h"
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace portico::proxy {
+
+// Idle keep-alive connections to upstreams, per worker (no locking: one thread).
+class UpstreamPool {
+public:
+    static constexpr std::size_t kMaxIdlePerKey = 32;
+    bool take(const std::string& key, boost::asio::ip::tcp::socket& out);
+    void give(const std::string& key, boost::asio::ip::tcp::socket s);
+
+private:
+    std::map<std::string, std::vector<boost::asio::ip::tcp::socket>> m_idle;
+};
+
+struct SessionContext {
+    SnapshotHolder& snapshots;
+    UpstreamPool& pool;
+    const bool& stopping;
+    std::atomic<int>& busy; // requests in progress on this worker, for a graceful stop
+    unsigned short listenerPort;
+};
+
+boost::asio::awaitable<void> runProxySession(boost::asio::ip::tcp::socket client,
+                                             SessionContext& ctx);
+
+} // namespace portico::proxy

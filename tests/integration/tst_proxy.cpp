@@ -1,0 +1,245 @@
+// The proxy of a real porticod in front of a recording fake upstream: routing, path handling,
+// forwarded headers, streamed bodies, errors in Kong's shape, live configuration changes.
+#include "support/fake_upstream.h"
+#include "support/porticod_process.h"
+
+#include <QElapsedTimer>
+#include <QTcpSocket>
+#include <QtTest>
+
+using nlohmann::json;
+using portico::test::FakeUpstream;
+using portico::test::HttpReply;
+using portico::test::PorticodProcess;
+using portico::test::RawHttpClient;
+
+class TestProxy : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+    void forwarding_data();
+    void forwarding();
+    void forwardedHeaders();
+    void streamedBodies();
+    void keepAliveAndPooling();
+    void upstreamDown();
+    void configChangesAreLive();
+
+private:
+    QByteArray upstreamRequest(int i = -1) const {
+        auto reqs = m_upstream->requests();
+        if (reqs.empty()) return {};
+        return QByteArray::fromStdString(i < 0 ? reqs.back() : reqs[static_cast<std::size_t>(i)]);
+    }
+    std::unique_ptr<FakeUpstream> m_upstream;
+    PorticodProcess m_node;
+};
+
+void TestProxy::initTestCase() {
+    m_upstream = std::make_unique<FakeUpstream>();
+    QVERIFY2(m_node.start(), qPrintable(m_node.log()));
+    QVERIFY(m_node.proxyPort() != 0);
+    auto api = m_node.local();
+    const std::string base = "http://127.0.0.1:" + std::to_string(m_upstream->port());
+    QCOMPARE(api.json("POST", "/services", {{"name", "up"}, {"url", base + "/base"}}).status, 201);
+    QCOMPARE(api.json("POST", "/services", {{"name", "bare"}, {"url", base}}).status, 201);
+    QCOMPARE(
+        api.json("POST", "/services/up/routes", {{"name", "strip"}, {"paths", {"/echo"}}}).status,
+        201);
+    QCOMPARE(api.json("POST", "/services/up/routes",
+                      {{"name", "keep"}, {"paths", {"/keep"}}, {"strip_path", false}})
+                 .status,
+             201);
+    QCOMPARE(
+        api.json("POST", "/services/bare/routes", {{"name", "bare"}, {"paths", {"/bare"}}}).status,
+        201);
+    QCOMPARE(api.json("POST", "/services/bare/routes",
+                      {{"name", "host"}, {"hosts", {"api.test"}}, {"preserve_host", true}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services/bare/routes",
+                      {{"name", "secure"}, {"paths", {"/secure"}}, {"protocols", {"https"}}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services/bare/routes",
+                      {{"name", "moved"},
+                       {"paths", {"/moved"}},
+                       {"protocols", {"https"}},
+                       {"https_redirect_status_code", 301}})
+                 .status,
+             201);
+}
+
+void TestProxy::cleanupTestCase() {
+    QCOMPARE(m_node.terminate(), 0);
+}
+
+void TestProxy::init() {
+    m_upstream->clear();
+}
+
+void TestProxy::forwarding_data() {
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("host");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>(
+        "upstreamLine"); // request line the upstream saw; empty: nothing sent
+    QTest::addColumn<QByteArray>("upstreamHost");
+
+    QTest::newRow("strip path") << QByteArray("/echo/a/b?x=1") << QByteArray("gw.test") << 200
+                                << QByteArray("GET /base/a/b?x=1 HTTP/1.1")
+                                << QByteArray("127.0.0.1:");
+    QTest::newRow("strip to service path") << QByteArray("/echo") << QByteArray("gw.test") << 200
+                                           << QByteArray("GET /base HTTP/1.1") << QByteArray();
+    QTest::newRow("prefix inside a segment")
+        << QByteArray("/echoes") << QByteArray("gw.test") << 200
+        << QByteArray("GET /base/es HTTP/1.1") << QByteArray();
+    QTest::newRow("keep path") << QByteArray("/keep/x") << QByteArray("gw.test") << 200
+                               << QByteArray("GET /base/keep/x HTTP/1.1") << QByteArray();
+    QTest::newRow("no service path") << QByteArray("/bare") << QByteArray("gw.test") << 200
+                                     << QByteArray("GET / HTTP/1.1") << QByteArray();
+    QTest::newRow("normalized before routing")
+        << QByteArray("/keep/../echo/%61") << QByteArray("gw.test") << 200
+        << QByteArray("GET /base/a HTTP/1.1") << QByteArray();
+    QTest::newRow("preserve host")
+        << QByteArray("/anything") << QByteArray("api.test") << 200
+        << QByteArray("GET /anything HTTP/1.1") << QByteArray("api.test");
+    QTest::newRow("absolute form") << QByteArray("http://gw.test/echo/z") << QByteArray("gw.test")
+                                   << 200 << QByteArray("GET /base/z HTTP/1.1") << QByteArray();
+    QTest::newRow("no route") << QByteArray("/nowhere") << QByteArray("gw.test") << 404
+                              << QByteArray() << QByteArray();
+    QTest::newRow("encoded slash refused")
+        << QByteArray("/echo%2F..%2Fadmin") << QByteArray("gw.test") << 400 << QByteArray()
+        << QByteArray();
+    QTest::newRow("https only") << QByteArray("/secure") << QByteArray("gw.test") << 426
+                                << QByteArray() << QByteArray();
+    QTest::newRow("redirect") << QByteArray("/moved/x") << QByteArray("gw.test") << 301
+                              << QByteArray() << QByteArray();
+}
+
+void TestProxy::forwarding() {
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, host);
+    QFETCH(int, status);
+    QFETCH(QByteArray, upstreamLine);
+    QFETCH(QByteArray, upstreamHost);
+    auto r = m_node.proxy().request("GET", target, {}, {{"Host", host}});
+    QVERIFY2(r.status == status,
+             qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body)));
+    if (upstreamLine.isEmpty()) {
+        QVERIFY(m_upstream->requests().empty()); // refused requests never reach the upstream
+        if (status == 404) QCOMPARE(r.json()["message"], "no Route matched with those values");
+        if (status == 301) QCOMPARE(r.header("location"), "https://" + host + target);
+        return;
+    }
+    QCOMPARE(r.body, QByteArray("ok"));
+    const QByteArray seen = upstreamRequest();
+    QVERIFY2(seen.startsWith(upstreamLine + "\r\n"), seen.constData());
+    if (!upstreamHost.isEmpty())
+        QVERIFY2(seen.contains("\r\nHost: " + upstreamHost), seen.constData());
+    QVERIFY(!r.header("x-portico-request-id").isEmpty());
+    QVERIFY(!r.header("x-portico-upstream-latency").isEmpty());
+}
+
+void TestProxy::forwardedHeaders() {
+    auto r = m_node.proxy().request("GET", "/echo/h", {},
+                                    {{"Host", "gw.test:8000"},
+                                     {"X-Forwarded-For", "6.6.6.6"},
+                                     {"X-Real-IP", "6.6.6.6"},
+                                     {"Connection", "keep-alive, X-Secret"},
+                                     {"X-Secret", "hop"},
+                                     {"Keep-Alive", "timeout=5"},
+                                     {"Proxy-Authorization", "Basic eDp5"}});
+    QCOMPARE(r.status, 200);
+    const QByteArray seen = upstreamRequest();
+    QVERIFY2(seen.contains("\r\nX-Forwarded-For: 127.0.0.1\r\n"), seen.constData());
+    QVERIFY(seen.contains("\r\nX-Real-IP: 127.0.0.1\r\n"));
+    QVERIFY(seen.contains("\r\nX-Forwarded-Host: gw.test\r\n"));
+    QVERIFY(seen.contains("\r\nX-Forwarded-Port: 8000\r\n"));
+    QVERIFY(seen.contains("\r\nX-Forwarded-Proto: http\r\n"));
+    QVERIFY(seen.contains("\r\nX-Forwarded-Path: /echo/h\r\n"));
+    QVERIFY(seen.contains("\r\nVia: 1.1 portico\r\n"));
+    QVERIFY(!seen.contains("6.6.6.6"));
+    QVERIFY(!seen.contains("X-Secret"));
+    QVERIFY(!seen.contains("Keep-Alive"));
+    QVERIFY(!seen.contains("Proxy-Authorization"));
+}
+
+void TestProxy::streamedBodies() {
+    // A chunked request body arrives whole; a chunked response is relayed chunked.
+    m_upstream->setReply({200, "response body in pieces", {{"X-Up", "1"}}, true});
+    const QByteArray raw =
+        "POST /echo/upload HTTP/1.1\r\nHost: gw.test\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+    auto r = m_node.proxy().raw(raw);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("response body in pieces"));
+    QCOMPARE(r.header("x-up"), QByteArray("1"));
+    const QByteArray seen = upstreamRequest();
+    QVERIFY2(seen.contains("Transfer-Encoding: chunked"), seen.constData());
+    // Re-chunked on the way (chunk sizes are per hop), same content.
+    QVERIFY2(seen.contains("hello") && seen.contains(" world") && seen.endsWith("\r\n0\r\n\r\n"),
+             seen.constData());
+    // Content-Length bodies keep their length.
+    m_upstream->setReply({201, "created", {}, false});
+    auto posted = m_node.proxy().request("POST", "/echo/p", "0123456789", {{"Host", "gw.test"}});
+    QCOMPARE(posted.status, 201);
+    QVERIFY(upstreamRequest().endsWith("Content-Length: 10\r\n\r\n0123456789") ||
+            upstreamRequest().contains("\r\n\r\n0123456789"));
+    m_upstream->setReply({});
+}
+
+void TestProxy::keepAliveAndPooling() {
+    const int before = m_upstream->connections();
+    QTcpSocket sock;
+    sock.connectToHost(QStringLiteral("127.0.0.1"), m_node.proxyPort());
+    QVERIFY(sock.waitForConnected(2000));
+    for (int i = 0; i < 5; ++i) {
+        sock.write("GET /echo/k" + QByteArray::number(i) + " HTTP/1.1\r\nHost: gw.test\r\n\r\n");
+        auto r = RawHttpClient::readReply(sock, 5000);
+        QCOMPARE(r.status, 200);
+        QVERIFY(!r.closed);
+    }
+    QCOMPARE(m_upstream->requests().size(), 5u);
+    // Pooled: the five requests used at most one new upstream connection per worker.
+    QVERIFY2(m_upstream->connections() - before <= 2,
+             qPrintable(QString::number(m_upstream->connections() - before)));
+}
+
+void TestProxy::upstreamDown() {
+    auto api = m_node.local();
+    QCOMPARE(api.json("POST", "/services",
+                      {{"name", "down"}, {"url", "http://127.0.0.1:1"}, {"retries", 1}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services/down/routes", {{"paths", {"/down"}}}).status, 201);
+    auto r = m_node.proxy().request("GET", "/down", {}, {{"Host", "gw.test"}});
+    QCOMPARE(r.status, 502);
+    QCOMPARE(r.json()["message"], "An invalid response was received from the upstream server");
+}
+
+void TestProxy::configChangesAreLive() {
+    auto api = m_node.local();
+    QCOMPARE(m_node.proxy().request("GET", "/later", {}, {{"Host", "gw.test"}}).status, 404);
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(api.json("POST", "/services/bare/routes", {{"name", "later"}, {"paths", {"/later"}}})
+                 .status,
+             201);
+    const qint64 acknowledged = clock.elapsed();
+    int status = 0;
+    while (clock.elapsed() < 5000 &&
+           (status = m_node.proxy().request("GET", "/later", {}, {{"Host", "gw.test"}}).status) !=
+               200) {
+    }
+    QCOMPARE(status, 200);
+    qInfo("route served %lld ms after its write was acknowledged",
+          static_cast<long long>(clock.elapsed() - acknowledged));
+    QCOMPARE(api.request("DELETE", "/routes/later").status, 204);
+    QCOMPARE(m_node.proxy().request("GET", "/later", {}, {{"Host", "gw.test"}}).status, 404);
+}
+
+QTEST_GUILESS_MAIN(TestProxy)
+#include "tst_proxy.moc"

@@ -1,0 +1,52 @@
+#pragma once
+// A recording HTTP/1.1 upstream for proxy tests: listens on 127.0.0.1 (port 0), records every
+// request exactly as received, answers with a configurable reply, keeps connections alive.
+// Its own threads; the accessors are safe from the test thread.
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace portico::test {
+
+class FakeUpstream {
+public:
+    struct Reply {
+        int status = 200;
+        std::string body = "ok";
+        std::vector<std::pair<std::string, std::string>> headers;
+        bool chunked = false;
+    };
+
+    FakeUpstream();
+    ~FakeUpstream();
+    FakeUpstream(const FakeUpstream&) = delete;
+    FakeUpstream& operator=(const FakeUpstream&) = delete;
+
+    unsigned short port() const { return m_port; }
+    void setReply(Reply r);
+    // Raw bytes (head and body) of each request received, in order.
+    std::vector<std::string> requests() const;
+    void clear();
+    int connections() const { return m_connections; }
+
+private:
+    void acceptLoop();
+    void serve(int fd);
+
+    int m_listenFd = -1;
+    unsigned short m_port = 0;
+    std::atomic<bool> m_stop{false};
+    std::atomic<int> m_connections{0};
+    mutable std::mutex m_mutex; // guards m_reply, m_requests, m_threads, m_fds
+    Reply m_reply;
+    std::vector<std::string> m_requests;
+    std::vector<std::thread> m_threads;
+    std::vector<int> m_fds;
+    std::thread m_acceptor;
+};
+
+} // namespace portico::test
