@@ -4,6 +4,7 @@
 
 #include "core/hex.h"
 #include "proxy/path_normalizer.h"
+#include "proxy/request_checks.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -123,10 +124,15 @@ std::string upstreamPath(const ServiceInfo& svc, const RouteMatch& m, const std:
     return base + rest;
 }
 
+struct RelayResult {
+    error_code ec;
+    bool readSide = false; // the failure was reading `in` (else writing `out`)
+};
+
 // Relays a message body from `in` (parser past its header) to `out` (serializer), in chunks,
 // never holding more than one buffer.
 template <bool isRequest, class In, class Out>
-awaitable<error_code>
+awaitable<RelayResult>
 relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::buffer_body>& p,
           Out& out, http::serializer<isRequest, http::buffer_body>& sr,
           std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout) {
@@ -140,7 +146,7 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
             in.expires_after(readTimeout);
             co_await http::async_read(in, inBuffer, p, asio::redirect_error(use_awaitable, ec));
             if (ec == http::error::need_buffer) ec = {};
-            if (ec) co_return ec;
+            if (ec) co_return RelayResult{ec, true};
             p.get().body().size = buf.size() - p.get().body().size;
             p.get().body().data = buf.data();
             p.get().body().more = !p.is_done();
@@ -152,14 +158,9 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
         out.expires_after(writeTimeout);
         co_await http::async_write(out, sr, asio::redirect_error(use_awaitable, ec));
         if (ec == http::error::need_buffer) ec = {};
-        if (ec) co_return ec;
+        if (ec) co_return RelayResult{ec, false};
     } while (!p.is_done() && !sr.is_done());
-    co_return ec;
-}
-
-bool idempotent(http::verb v) {
-    return v == http::verb::get || v == http::verb::head || v == http::verb::options ||
-           v == http::verb::put || v == http::verb::delete_ || v == http::verb::trace;
+    co_return RelayResult{ec, false};
 }
 
 } // namespace
@@ -176,8 +177,30 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         req.body_limit(boost::none); // bodies stream through; the per-route limit is a plugin's job
         client.expires_after(first ? kClientHeaderTimeout : kClientIdle);
         first = false;
-        co_await http::async_read_header(client, clientBuffer, req,
-                                         asio::redirect_error(use_awaitable, ec));
+        // The whole head is read before parsing so that its raw bytes can be checked for what
+        // the parser would fold or accept; parsing then consumes it from the buffer.
+        std::size_t headEnd = std::string_view::npos;
+        for (;;) {
+            const std::string_view have(static_cast<const char*>(clientBuffer.data().data()),
+                                        clientBuffer.size());
+            headEnd = have.find("\r\n\r\n");
+            if (headEnd != std::string_view::npos || have.size() > kHeaderLimit) break;
+            const std::size_t n = co_await client.async_read_some(
+                clientBuffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
+            if (ec) break;
+            clientBuffer.commit(n);
+        }
+        if (!ec && headEnd != std::string_view::npos) {
+            const std::string_view raw(static_cast<const char*>(clientBuffer.data().data()),
+                                       headEnd + 4);
+            if (auto refusal = checkRawHead(raw)) {
+                co_await sendError(client, refusal->status, refusal->message, false);
+                break;
+            }
+        }
+        if (!ec)
+            co_await http::async_read_header(client, clientBuffer, req,
+                                             asio::redirect_error(use_awaitable, ec));
         if (ec) {
             if (ec == http::error::header_limit)
                 co_await sendError(client, 431, "Request header fields too large", false);
@@ -195,18 +218,30 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         } busyGuard{ctx.busy};
         auto& head = req.get();
         const std::string id = requestId();
-        // Host: required in HTTP/1.1 and never ambiguous.
-        const auto hostCount = head.count(http::field::host);
-        if ((head.version() == 11 && hostCount != 1) || hostCount > 1) {
-            co_await sendError(client, 400, "Bad request: exactly one Host header is required",
-                               false);
+        std::vector<std::pair<std::string, std::string>> headers;
+        for (const auto& f : head) {
+            std::string name(f.name_string());
+            for (auto& c : name)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            headers.emplace_back(std::move(name), std::string(f.value()));
+        }
+        if (auto refusal =
+                checkRequestHead(head.version(), head.method_string(), head.target(), headers)) {
+            co_await sendError(client, refusal->status, refusal->message, false);
             break;
         }
         std::string target(head.target());
-        if (target.rfind("http://", 0) ==
-            0) { // absolute-form: the path is what follows the authority
-            auto slash = target.find('/', 7);
+        std::string authority(head[http::field::host]);
+        if (target.rfind("http://", 0) == 0) {
+            // Absolute-form: the target's authority is the host (RFC 9112 §3.2.2); the upstream
+            // gets origin-form.
+            const auto slash = target.find('/', 7);
+            authority =
+                target.substr(7, slash == std::string::npos ? std::string::npos : slash - 7);
             target = slash == std::string::npos ? "/" : target.substr(slash);
+        } else if (target.empty() || target.front() != '/') {
+            co_await sendError(client, 400, "Bad request: unsupported request target", false);
+            break;
         }
         const auto q = target.find('?');
         const std::string rawPath = target.substr(0, q),
@@ -216,7 +251,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             co_await sendError(client, 400, "Bad request: " + norm.error, false);
             break;
         }
-        std::string host(head[http::field::host]);
+        std::string host = authority;
         int port = ctx.listenerPort;
         if (auto colon = host.rfind(':');
             colon != std::string::npos && host.find(']') == std::string::npos) {
@@ -227,13 +262,6 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
         auto snap = ctx.snapshots.get();
-        std::vector<std::pair<std::string, std::string>> headers;
-        for (const auto& f : head) {
-            std::string name(f.name_string());
-            for (auto& c : name)
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            headers.emplace_back(std::move(name), std::string(f.value()));
-        }
         const std::string method(head.method_string());
         RouteMatch match;
         if (snap && snap->router) {
@@ -261,8 +289,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
                 extra.emplace_back("Connection", "Upgrade");
                 extra.emplace_back("Upgrade", "TLS/1.2, HTTP/1.1");
             } else {
-                extra.emplace_back("Location",
-                                   "https://" + std::string(head[http::field::host]) + target);
+                extra.emplace_back("Location", "https://" + authority + target);
             }
             co_await sendError(client, code, "Please use HTTPS protocol", false, extra);
             break;
@@ -277,7 +304,6 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         // The request as the upstream sees it.
         const bool chunked = head.chunked();
         const auto length = req.content_length();
-        const std::string originalHost(head[http::field::host]);
         const bool expectContinue = beast::iequals(head[http::field::expect], "100-continue");
         stripHopByHop(head);
         head.erase(http::field::expect);
@@ -341,9 +367,17 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         }
         const auto upstreamStart = Clock::now();
         http::serializer<true, http::buffer_body> reqOut{head};
-        ec = co_await relayBody(client, clientBuffer, req, upstream, reqOut,
-                                std::chrono::milliseconds(kClientIdle),
-                                std::chrono::milliseconds(svc.writeTimeoutMs));
+        const RelayResult sent = co_await relayBody(client, clientBuffer, req, upstream, reqOut,
+                                                    std::chrono::milliseconds(kClientIdle),
+                                                    std::chrono::milliseconds(svc.writeTimeoutMs));
+        ec = sent.ec;
+        if (ec && sent.readSide) {
+            // The client's body is malformed or stopped: the upstream connection, holding a
+            // partial request, is dropped with this scope and never pooled.
+            if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
+                co_await sendError(client, 400, "Bad request: " + ec.message(), false);
+            break;
+        }
         if (ec) {
             if (ec == beast::error::timeout)
                 co_await sendError(client, 504, "The upstream server is timing out", false);
@@ -396,9 +430,10 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             rhead.content_length(*resLength);
         rhead.keep_alive(clientKeepAlive);
         http::serializer<false, http::buffer_body> resOut{rhead};
-        ec = co_await relayBody(upstream, upstreamBuffer, res, client, resOut,
-                                std::chrono::milliseconds(svc.readTimeoutMs),
-                                std::chrono::milliseconds(60000));
+        ec = (co_await relayBody(upstream, upstreamBuffer, res, client, resOut,
+                                 std::chrono::milliseconds(svc.readTimeoutMs),
+                                 std::chrono::milliseconds(60000)))
+                 .ec;
         if (!ec && upstreamKeepAlive && framed && res.is_done() && upstreamBuffer.size() == 0)
             ctx.pool.give(key, upstream.release_socket());
         if (ec || !clientKeepAlive) break;

@@ -59,37 +59,36 @@ std::unique_ptr<QIODevice> RawHttpClient::open(const QByteArray& bytes, int time
 }
 
 HttpReply RawHttpClient::readReply(QIODevice& dev, int timeoutMs) {
+    // Reads exactly one reply and leaves whatever follows (a pipelined reply) in the device.
     HttpReply reply;
     QDeadlineTimer deadline(timeoutMs);
-    QByteArray buf;
-    auto fill = [&]() -> bool {
-        QByteArray more = dev.readAll();
-        if (!more.isEmpty()) {
-            buf += more;
-            return true;
-        }
-        if (deadline.hasExpired() || !waitForMore(dev, deadline)) return false;
-        buf += dev.readAll();
-        return true;
-    };
-    int headerEnd = -1;
-    for (;;) {
-        headerEnd = buf.indexOf("\r\n\r\n");
-        if (headerEnd >= 0) {
-            // Skip interim 1xx replies (100 Continue).
-            if (buf.startsWith("HTTP/1.1 1")) {
-                buf.remove(0, headerEnd + 4);
-                continue;
+    auto more = [&] { return !deadline.hasExpired() && waitForMore(dev, deadline); };
+    auto readUntil = [&](const QByteArray& delim, QByteArray& out) -> bool {
+        for (;;) {
+            const QByteArray have = dev.peek(dev.bytesAvailable());
+            const int at = have.indexOf(delim);
+            if (at >= 0) {
+                out = dev.read(at + delim.size());
+                return true;
             }
-            break;
+            if (!more()) return false;
         }
-        if (!fill()) {
+    };
+    auto readExactly = [&](qint64 n, QByteArray& out) -> bool {
+        while (dev.bytesAvailable() < n)
+            if (!more()) break;
+        out = dev.read(n);
+        return out.size() == n;
+    };
+    QByteArray head;
+    for (;;) {
+        if (!readUntil("\r\n\r\n", head)) {
             reply.closed = !isOpen(dev);
             return reply;
         }
+        if (!head.startsWith("HTTP/1.1 1")) break; // skip interim 1xx replies (100 Continue)
     }
-    const QList<QByteArray> lines = buf.left(headerEnd).split('\n');
-    buf.remove(0, headerEnd + 4);
+    const QList<QByteArray> lines = head.left(head.size() - 4).split('\n');
     const QList<QByteArray> statusLine = lines.value(0).trimmed().split(' ');
     reply.status = statusLine.value(1).toInt();
     for (int i = 1; i < lines.size(); ++i) {
@@ -102,27 +101,23 @@ HttpReply RawHttpClient::readReply(QIODevice& dev, int timeoutMs) {
     if (noBody) {
         reply.body.clear();
     } else if (reply.headers.contains("content-length")) {
-        const int len = reply.headers.value("content-length").toInt();
-        while (buf.size() < len && fill()) {
-        }
-        reply.body = buf.left(len);
+        readExactly(reply.headers.value("content-length").toLongLong(), reply.body);
     } else if (reply.headers.value("transfer-encoding").toLower() == "chunked") {
         for (;;) {
-            int eol;
-            while ((eol = buf.indexOf("\r\n")) < 0 && fill()) {
+            QByteArray sizeLine, data, crlf;
+            if (!readUntil("\r\n", sizeLine)) break;
+            const int size = sizeLine.trimmed().toInt(nullptr, 16);
+            if (size == 0) {
+                readUntil("\r\n", crlf); // end of the (empty) trailer section
+                break;
             }
-            if (eol < 0) break;
-            const int size = buf.left(eol).toInt(nullptr, 16);
-            while (buf.size() < eol + 2 + size + 2 && fill()) {
-            }
-            if (size == 0) break;
-            reply.body += buf.mid(eol + 2, size);
-            buf.remove(0, eol + 2 + size + 2);
+            if (!readExactly(size, data) || !readExactly(2, crlf)) break;
+            reply.body += data;
         }
     } else {
-        while (fill()) {
+        while (more()) {
         }
-        reply.body = buf;
+        reply.body = dev.readAll();
     }
     if (reply.headers.value("connection").toLower() == "close") {
         // The server promised to close: wait for it, so `closed` reports what it did.

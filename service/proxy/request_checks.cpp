@@ -1,0 +1,115 @@
+#include "proxy/request_checks.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace portico::proxy {
+
+namespace {
+
+std::string trimLower(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+Refusal bad(std::string why) {
+    return {400, "Bad request: " + std::move(why)};
+}
+
+} // namespace
+
+std::optional<Refusal> checkRawHead(std::string_view head) {
+    for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;
+         pos = head.find("\r\n", pos + 2)) {
+        if (pos + 2 >= head.size()) break;
+        const char next = head[pos + 2];
+        if (next == ' ' || next == '\t') return bad("folded header line");
+        const auto colon = head.find(':', pos + 2);
+        const auto eol = head.find("\r\n", pos + 2);
+        if (colon == std::string_view::npos || colon > eol) continue;
+        std::string name = trimLower(head.substr(pos + 2, colon - pos - 2));
+        if (name.find('_') == std::string::npos) continue;
+        std::replace(name.begin(), name.end(), '_', '-');
+        if (name == "transfer-encoding" || name == "content-length" || name == "host")
+            return bad("header name with '_' standing for " + name);
+    }
+    return std::nullopt;
+}
+
+std::optional<Refusal>
+checkRequestHead(int version, std::string_view method, std::string_view target,
+                 const std::vector<std::pair<std::string, std::string>>& headers) {
+    if (method == "CONNECT" || target == "*") return Refusal{405, "Method not allowed"};
+    static const char* known[] = {"GET",   "HEAD",  "POST",     "PUT",       "DELETE", "OPTIONS",
+                                  "TRACE", "PATCH", "PROPFIND", "PROPPATCH", "MKCOL",  "COPY",
+                                  "MOVE",  "LOCK",  "UNLOCK",   "PURGE",     "REPORT", "SEARCH"};
+    if (std::none_of(std::begin(known), std::end(known),
+                     [&](const char* m) { return method == m; }))
+        return Refusal{501, "Not implemented: unknown method"};
+    int hosts = 0, transferEncodings = 0, contentLengths = 0, authorizations = 0;
+    std::string host, te;
+    for (const auto& [name, value] : headers) {
+        if (name == "host") {
+            ++hosts;
+            host = value;
+        } else if (name == "transfer-encoding") {
+            ++transferEncodings;
+            te = value;
+        } else if (name == "content-length") {
+            ++contentLengths;
+        } else if (name == "authorization" || name == "proxy-authorization") {
+            ++authorizations;
+        }
+    }
+    if (version >= 11 && hosts != 1) return bad("exactly one Host header is required");
+    if (hosts > 1) return bad("more than one Host header");
+    if (hosts == 1) {
+        if (host.empty() && version >= 11) return bad("empty Host header");
+        if (host.find_first_of(",@/\\ \t?#") != std::string::npos)
+            return bad("malformed Host header");
+        const bool bracketed = !host.empty() && host.front() == '[';
+        const auto close = host.find(']');
+        const auto colon =
+            bracketed ? (close == std::string::npos ? std::string::npos : host.find(':', close))
+                      : host.find(':');
+        if (bracketed && close == std::string::npos) return bad("malformed Host header");
+        if (colon != std::string::npos) {
+            const std::string_view port = std::string_view(host).substr(colon + 1);
+            if (port.empty() || port.size() > 5 ||
+                !std::all_of(port.begin(), port.end(),
+                             [](unsigned char c) { return std::isdigit(c); }))
+                return bad("malformed port in Host header");
+        }
+    }
+    if (authorizations > 1) return bad("more than one Authorization header");
+    if (transferEncodings > 0) {
+        if (version < 11) return bad("Transfer-Encoding in an HTTP/1.0 request");
+        if (contentLengths > 0) return bad("both Transfer-Encoding and Content-Length");
+        // Only a lone, exact "chunked" is accepted; anything else is never forwarded.
+        std::vector<std::string> codings;
+        std::size_t start = 0;
+        for (;;) {
+            const auto comma = te.find(',', start);
+            codings.push_back(trimLower(std::string_view(te).substr(
+                start, comma == std::string::npos ? std::string::npos : comma - start)));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+        if (codings.size() == 1 && codings[0] == "chunked") return std::nullopt;
+        if (codings.size() > 1 && codings.back() == "chunked" &&
+            std::count(codings.begin(), codings.end(), "chunked") == 1 &&
+            std::none_of(codings.begin(), codings.end(),
+                         [](const std::string& c) { return c.empty(); }))
+            return Refusal{501, "Not implemented: transfer codings other than chunked"};
+        return bad("invalid Transfer-Encoding");
+    }
+    return std::nullopt;
+}
+
+} // namespace portico::proxy
