@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <openssl/rand.h>
+#include <random>
 
 namespace portico::proxy {
 
@@ -80,10 +81,16 @@ awaitable<void> sendError(beast::tcp_stream& client, int status, const std::stri
     co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
 }
 
+// Request ids need to be unique, not secret: a per-thread generator seeded once from the
+// CSPRNG avoids a locked RAND_bytes call per request.
 std::string requestId() {
-    unsigned char raw[16];
-    RAND_bytes(raw, sizeof raw);
-    return toHex(raw, sizeof raw);
+    thread_local std::mt19937_64 gen = [] {
+        std::uint64_t seed = 0;
+        RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
+        return std::mt19937_64(seed);
+    }();
+    std::uint64_t words[2] = {gen(), gen()};
+    return toHex(reinterpret_cast<const unsigned char*>(words), sizeof words);
 }
 
 // Hop-by-hop headers, and every header the sender names in Connection, end at this hop.
@@ -134,10 +141,8 @@ struct RelayResult {
 template <bool isRequest, class In, class Out>
 awaitable<RelayResult>
 relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::buffer_body>& p,
-          Out& out, http::serializer<isRequest, http::buffer_body>& sr,
+          Out& out, http::serializer<isRequest, http::buffer_body>& sr, std::vector<char>& buf,
           std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout) {
-    // A heap buffer: g++ 12 cannot keep a plain array in a coroutine frame.
-    std::vector<char> buf(16 * 1024);
     error_code ec;
     do {
         if (!p.is_done()) {
@@ -170,6 +175,9 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
     const std::string peer = socket.remote_endpoint(ec).address().to_string();
     beast::tcp_stream client(std::move(socket));
     beast::flat_buffer clientBuffer;
+    // Body relay buffers, allocated once per connection (a heap buffer: g++ 12 cannot keep a
+    // plain array in a coroutine frame).
+    std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
     bool first = true;
     while (!ctx.stopping) {
         http::request_parser<http::buffer_body> req;
@@ -367,9 +375,9 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         }
         const auto upstreamStart = Clock::now();
         http::serializer<true, http::buffer_body> reqOut{head};
-        const RelayResult sent = co_await relayBody(client, clientBuffer, req, upstream, reqOut,
-                                                    std::chrono::milliseconds(kClientIdle),
-                                                    std::chrono::milliseconds(svc.writeTimeoutMs));
+        const RelayResult sent = co_await relayBody(
+            client, clientBuffer, req, upstream, reqOut, requestChunk,
+            std::chrono::milliseconds(kClientIdle), std::chrono::milliseconds(svc.writeTimeoutMs));
         ec = sent.ec;
         if (ec && sent.readSide) {
             // The client's body is malformed or stopped: the upstream connection, holding a
@@ -430,7 +438,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             rhead.content_length(*resLength);
         rhead.keep_alive(clientKeepAlive);
         http::serializer<false, http::buffer_body> resOut{rhead};
-        ec = (co_await relayBody(upstream, upstreamBuffer, res, client, resOut,
+        ec = (co_await relayBody(upstream, upstreamBuffer, res, client, resOut, responseChunk,
                                  std::chrono::milliseconds(svc.readTimeoutMs),
                                  std::chrono::milliseconds(60000)))
                  .ec;

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Proxy benchmark (not a test): the upstream alone, porticod, nginx and HAProxy as reverse
+# proxies, side by side in one run. Each proxy runs one worker pinned to core 0; wrk and the
+# upstream (nginx returning a small fixed body) share core 1. All keep-alive to the upstream.
+# Loopback only, bounded: every wrk run lasts DURATION seconds.
+#
+#   bash tests/bench/proxy_bench.sh            # after scripts/build.sh
+#   DURATION=5 ROUNDS=3 bash tests/bench/proxy_bench.sh
+#
+# Prints req/s, p50, p99, the proxy's CPU share, requests per busy core (req/s / CPU share)
+# and RSS per proxy (medians over the rounds), then porticod's ratios against nginx.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-50}
+
+need=()
+for p in nginx-light wrk haproxy; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+[ -x build/bin/porticod ] || bash scripts/build.sh
+
+work=$(mktemp -d)
+chmod 700 "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+UP=19100; NGX=19101; HAP=19102; PTC=19103
+
+cat > "$work/upstream.conf" <<CONF
+worker_processes 1; daemon off; pid $work/up.pid; error_log $work/up.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 100000;
+  server { listen 127.0.0.1:$UP; location / { return 200 "hello from upstream\n"; } } }
+CONF
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $work/ngx.pid; error_log $work/ngx.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 100000;
+  upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  server { listen 127.0.0.1:$NGX;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+CONF
+cat > "$work/haproxy.cfg" <<CONF
+global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend f
+  bind 127.0.0.1:$HAP
+  default_backend b
+backend b
+  server s1 127.0.0.1:$UP
+CONF
+cat > "$work/kong.yml" <<CONF
+_format_version: "3.0"
+services:
+  - name: bench
+    url: http://127.0.0.1:$UP
+    routes:
+      - paths: [/]
+CONF
+
+taskset -c 1 nginx -c "$work/upstream.conf" & pids+=($!)
+taskset -c 0 nginx -c "$work/nginx.conf" & pids+=($!); ngx_pid=$!
+taskset -c 0 haproxy -f "$work/haproxy.cfg" -q & pids+=($!); hap_pid=$!
+taskset -c 0 build/bin/porticod --prefix "$work/p" --admin-listen off --status-listen off \
+  --proxy-listen 127.0.0.1:$PTC --worker-threads 1 --log-level warn --declarative-config "$work/kong.yml" & pids+=($!); ptc_pid=$!
+sleep 1
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# The nginx master forks the worker that does the work; measure that one.
+worker_of() { local c; c=$(pgrep -P "$1" | head -1); echo "${c:-$1}"; }
+hz=$(getconf CLK_TCK)
+
+run() { # name port pid
+  local name=$1 port=$2 pid=$3 conns=$4
+  local t0 t1 out rps p50 p99 share rss
+  t0=$( [ "$pid" = - ] && echo 0 || cpu_ticks "$pid")
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$port/" 2>&1)
+  t1=$( [ "$pid" = - ] && echo 0 || cpu_ticks "$pid")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  if [ "$pid" = - ]; then share=0; rss=0; else
+    share=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v d="$DURATION" 'BEGIN {printf "%.3f", (b-a)/hz/d}')
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  fi
+  echo "$name $conns $rps $p50 $p99 $share $rss"
+}
+
+ngx_worker=$(worker_of "$ngx_pid")
+hap_worker=$hap_pid
+results="$work/results"
+: > "$results"
+for round in $(seq "$ROUNDS"); do
+  for conns in "$CONNS" 1; do
+    run upstream $UP - "$conns" >> "$results"
+    run porticod $PTC "$ptc_pid" "$conns" >> "$results"
+    run nginx $NGX "$ngx_worker" "$conns" >> "$results"
+    run haproxy $HAP "$hap_worker" "$conns" >> "$results"
+  done
+done
+
+idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$ptc_pid/status")
+echo "proxy      conns   req/s      p50       p99      cpu   req/s-per-busy-core  RSS(KiB)   (medians of $ROUNDS rounds, ${DURATION}s each)"
+for conns in "$CONNS" 1; do
+  for name in upstream porticod nginx haproxy; do
+    grep "^$name $conns " "$results" | python3 -c '
+import sys, statistics
+rows=[l.split() for l in sys.stdin]
+def ms(v):
+    v=v or "0"
+    for unit, f in (("us",0.001),("ms",1.0),("s",1000.0)):
+        if v.endswith(unit): return float(v[:-len(unit)])*f
+    return float(v)
+rps=statistics.median(float(r[2]) for r in rows)
+p50=statistics.median(ms(r[3]) for r in rows)
+p99=statistics.median(ms(r[4]) for r in rows)
+cpu=statistics.median(float(r[5]) for r in rows)
+rss=statistics.median(int(r[6]) for r in rows)
+per=rps/cpu if cpu>0 else 0
+print(f"{rows[0][0]:10} {rows[0][1]:>5} {rps:9.0f} {p50:8.3f}ms {p99:8.3f}ms {cpu:7.2f} {per:14.0f} {rss:12d}")
+'
+  done
+done | tee "$work/table"
+python3 - "$work/table" <<'PY'
+import sys
+rows={}
+for line in open(sys.argv[1]):
+    p=line.split()
+    rows[(p[0],p[1])]=p
+for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
+    a,b=rows.get(("porticod",conns)),rows.get(("nginx",conns))
+    if not a or not b: continue
+    per=lambda r: float(r[6])
+    p99=lambda r: float(r[4].rstrip("ms"))
+    print(f"porticod/nginx at {conns} conns: req/s-per-busy-core {per(a)/per(b):.2f}x, p99 {p99(a)/p99(b):.2f}x")
+PY
+echo "porticod RSS after the runs: ${idle_rss} KiB"
