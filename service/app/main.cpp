@@ -182,12 +182,15 @@ int main(int argc, char** argv) {
     auto rebuild = [&](std::int64_t revision) {
         auto services = (*store)->all(*schema::findSchema("services"));
         auto routes = (*store)->all(*schema::findSchema("routes"));
-        if (!services || !routes) {
+        auto upstreams = (*store)->all(*schema::findSchema("upstreams"));
+        auto targets = (*store)->all(*schema::findSchema("targets"));
+        if (!services || !routes || !upstreams || !targets) {
             log::error("proxy",
                        "cannot read the configuration for revision " + std::to_string(revision));
             return;
         }
-        auto snap = proxy::ConfigSnapshot::build(revision, *services, *routes);
+        auto snap =
+            proxy::ConfigSnapshot::build(revision, *services, *routes, *upstreams, *targets);
         if (!snap) {
             log::error("proxy", "revision " + std::to_string(revision) +
                                     " does not compile: " + snap.error().message);

@@ -4,7 +4,9 @@ namespace portico::proxy {
 
 Expected<std::shared_ptr<const ConfigSnapshot>, Error>
 ConfigSnapshot::build(std::int64_t revision, const std::vector<nlohmann::json>& services,
-                      const std::vector<nlohmann::json>& routes) {
+                      const std::vector<nlohmann::json>& routes,
+                      const std::vector<nlohmann::json>& upstreams,
+                      const std::vector<nlohmann::json>& targets) {
     auto router = Router::build(routes);
     if (!router) return unexpected(router.error());
     auto snap = std::make_shared<ConfigSnapshot>();
@@ -24,6 +26,53 @@ ConfigSnapshot::build(std::int64_t revision, const std::vector<nlohmann::json>& 
         info.retries = s.value("retries", 5);
         info.enabled = s.value("enabled", true);
         snap->services.emplace(info.id, std::move(info));
+    }
+    std::unordered_map<std::string, std::string> upstreamNameById;
+    for (const auto& u : upstreams) {
+        UpstreamInfo info;
+        info.id = u.value("id", "");
+        upstreamNameById[info.id] = u.value("name", "");
+        snap->upstreams.emplace(u.value("name", ""), std::move(info));
+    }
+    std::unordered_map<std::string, std::vector<long>> weights;
+    for (const auto& t : targets) {
+        const long weight = t.value("weight", 100);
+        if (weight <= 0) continue; // weight 0 disables a target
+        auto name = upstreamNameById.find(t["upstream"].value("id", ""));
+        if (name == upstreamNameById.end()) continue;
+        const std::string target = t.value("target", "");
+        const auto colon = target.rfind(':');
+        UpstreamInfo::Target tgt;
+        tgt.host = target.substr(0, colon);
+        if (!tgt.host.empty() && tgt.host.front() == '[')
+            tgt.host = tgt.host.substr(1, tgt.host.size() - 2);
+        tgt.port = std::atoi(target.c_str() + colon + 1);
+        snap->upstreams[name->second].targets.push_back(std::move(tgt));
+        weights[name->second].push_back(weight);
+    }
+    for (auto& [name, up] : snap->upstreams) {
+        const auto& w = weights[name];
+        if (w.empty()) continue;
+        // Smooth weighted round-robin over one cycle of sum(weights), bounded to 1000 picks.
+        long total = 0;
+        for (long x : w)
+            total += x;
+        const double scale = total > 1000 ? 1000.0 / static_cast<double>(total) : 1.0;
+        std::vector<long> effective(w.size()), current(w.size(), 0);
+        long sum = 0;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            effective[i] = std::max(1L, static_cast<long>(static_cast<double>(w[i]) * scale));
+            sum += effective[i];
+        }
+        for (long step = 0; step < sum; ++step) {
+            std::size_t best = 0;
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                current[i] += effective[i];
+                if (current[i] > current[best]) best = i;
+            }
+            current[best] -= sum;
+            up.schedule.push_back(static_cast<std::uint32_t>(best));
+        }
     }
     return std::shared_ptr<const ConfigSnapshot>(std::move(snap));
 }

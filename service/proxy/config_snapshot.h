@@ -31,14 +31,30 @@ struct ServiceInfo {
     bool enabled = true;
 };
 
+// An upstream's targets as a weighted round-robin schedule: target indices spread smoothly in
+// proportion to their weights (nginx's smooth weighted round-robin, computed once here).
+struct UpstreamInfo {
+    std::string id;
+    struct Target {
+        std::string host;
+        int port = 8000;
+    };
+    std::vector<Target> targets; // weight > 0 only
+    std::vector<std::uint32_t> schedule;
+};
+
 struct ConfigSnapshot {
     std::int64_t revision = 0;
     std::shared_ptr<const Router> router;
     std::unordered_map<std::string, ServiceInfo> services; // by id
+    std::unordered_map<std::string, UpstreamInfo>
+        upstreams; // by name: a service host naming one is balanced
 
     static Expected<std::shared_ptr<const ConfigSnapshot>, Error>
     build(std::int64_t revision, const std::vector<nlohmann::json>& services,
-          const std::vector<nlohmann::json>& routes);
+          const std::vector<nlohmann::json>& routes,
+          const std::vector<nlohmann::json>& upstreams = {},
+          const std::vector<nlohmann::json>& targets = {});
 };
 
 // The current snapshot. Written by the main thread, read by every worker (lock-free atomic).

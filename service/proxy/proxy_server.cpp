@@ -29,6 +29,7 @@ struct Worker {
     asio::io_context ioc{1};
     std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
     UpstreamPool pool;
+    BalancerState balancer;
     bool stopping = false;    // this worker's thread only
     std::atomic<int> busy{0}; // requests between their header and their last byte
     std::thread thread;
@@ -103,8 +104,8 @@ std::string ProxyServer::start() {
     }
     for (auto& w : d.workers) {
         for (auto& acc : w->acceptors) {
-            SessionContext ctx{d.snapshots, w->pool, w->stopping, w->busy,
-                               acc->local_endpoint().port()};
+            SessionContext ctx{d.snapshots, w->pool, w->balancer,
+                               w->stopping, w->busy, acc->local_endpoint().port()};
             asio::co_spawn(w->ioc, acceptLoop(*acc, *w, ctx), asio::detached);
         }
         Worker* raw = w.get();

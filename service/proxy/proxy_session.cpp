@@ -334,8 +334,23 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         else if (length)
             head.content_length(*length);
 
+        // A service whose host names an upstream is balanced over its targets.
+        std::string upstreamHost = svc.host;
+        int upstreamPort = svc.port;
+        if (auto up = snap->upstreams.find(svc.host); up != snap->upstreams.end()) {
+            if (up->second.schedule.empty()) {
+                co_await sendError(client, 503, "failure to get a peer from the ring-balancer",
+                                   false);
+                break;
+            }
+            std::size_t& next = ctx.balancer[up->second.id];
+            const auto& target =
+                up->second.targets[up->second.schedule[next++ % up->second.schedule.size()]];
+            upstreamHost = target.host;
+            upstreamPort = target.port;
+        }
         // Connect: a pooled connection, else a new one, retrying connect failures.
-        const std::string key = svc.host + ":" + std::to_string(svc.port);
+        const std::string key = upstreamHost + ":" + std::to_string(upstreamPort);
         asio::ip::tcp::socket upstreamSocket(client.get_executor());
         bool reused = ctx.pool.take(key, upstreamSocket);
         int attempts = 0;
@@ -344,8 +359,9 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             asio::ip::tcp::resolver resolver(client.get_executor());
             beast::tcp_stream connecting(client.get_executor());
             connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
-            auto endpoints = co_await resolver.async_resolve(
-                svc.host, std::to_string(svc.port), asio::redirect_error(use_awaitable, ec));
+            auto endpoints =
+                co_await resolver.async_resolve(upstreamHost, std::to_string(upstreamPort),
+                                                asio::redirect_error(use_awaitable, ec));
             if (!ec)
                 co_await connecting.async_connect(endpoints,
                                                   asio::redirect_error(use_awaitable, ec));

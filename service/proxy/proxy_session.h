@@ -24,9 +24,13 @@ private:
     std::map<std::string, std::vector<boost::asio::ip::tcp::socket>> m_idle;
 };
 
+// Round-robin positions per upstream, per worker.
+using BalancerState = std::map<std::string, std::size_t>;
+
 struct SessionContext {
     SnapshotHolder& snapshots;
     UpstreamPool& pool;
+    BalancerState& balancer;
     const bool& stopping;
     std::atomic<int>& busy; // requests in progress on this worker, for a graceful stop
     unsigned short listenerPort;

@@ -25,6 +25,7 @@ private slots:
     void streamedBodies();
     void keepAliveAndPooling();
     void upstreamDown();
+    void balancing();
     void configChangesAreLive();
 
 private:
@@ -218,6 +219,45 @@ void TestProxy::upstreamDown() {
     auto r = m_node.proxy().request("GET", "/down", {}, {{"Host", "gw.test"}});
     QCOMPARE(r.status, 502);
     QCOMPARE(r.json()["message"], "An invalid response was received from the upstream server");
+}
+
+void TestProxy::balancing() {
+    FakeUpstream a, b, disabled;
+    a.setReply({200, "a", {}, false});
+    b.setReply({200, "b", {}, false});
+    auto api = m_node.local();
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", "pool.internal"}}).status, 201);
+    for (auto [up, weight] : {std::pair{&a, 200}, std::pair{&b, 100}, std::pair{&disabled, 0}})
+        QCOMPARE(
+            api.json("POST", "/upstreams/pool.internal/targets",
+                     {{"target", "127.0.0.1:" + std::to_string(up->port())}, {"weight", weight}})
+                .status,
+            201);
+    QCOMPARE(
+        api.json("POST", "/services", {{"name", "pooled"}, {"host", "pool.internal"}, {"port", 80}})
+            .status,
+        201);
+    QCOMPARE(api.json("POST", "/services/pooled/routes", {{"paths", {"/pool"}}}).status, 201);
+    int fromA = 0, fromB = 0;
+    for (int i = 0; i < 30; ++i) {
+        auto r = m_node.proxy().request("GET", "/pool", {}, {{"Host", "gw.test"}});
+        QCOMPARE(r.status, 200);
+        fromA += r.body == "a";
+        fromB += r.body == "b";
+    }
+    // Weighted 2:1 per worker; connections spread over the workers, so allow some slack.
+    QVERIFY2(fromA >= 17 && fromB >= 7 && fromA + fromB == 30,
+             qPrintable(QString("%1/%2").arg(fromA).arg(fromB)));
+    QVERIFY(disabled.requests().empty()); // weight 0 takes no traffic
+    QVERIFY(QByteArray::fromStdString(a.requests()[0]).contains("\r\nHost: pool.internal\r\n"));
+    // An upstream without usable targets: Kong's 503.
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", "empty.internal"}}).status, 201);
+    QCOMPARE(api.json("POST", "/services", {{"name", "nobody"}, {"host", "empty.internal"}}).status,
+             201);
+    QCOMPARE(api.json("POST", "/services/nobody/routes", {{"paths", {"/nobody"}}}).status, 201);
+    auto none = m_node.proxy().request("GET", "/nobody", {}, {{"Host", "gw.test"}});
+    QCOMPARE(none.status, 503);
+    QCOMPARE(none.json()["message"], "failure to get a peer from the ring-balancer");
 }
 
 void TestProxy::configChangesAreLive() {
