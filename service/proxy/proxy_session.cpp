@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <openssl/rand.h>
+#include <optional>
 #include <random>
 
 namespace portico::proxy {
@@ -136,8 +137,8 @@ struct RelayResult {
     bool readSide = false; // the failure was reading `in` (else writing `out`)
 };
 
-// Relays a message body from `in` (parser past its header) to `out` (serializer), in chunks,
-// never holding more than one buffer.
+// Relays a message body from `in` (parser past its header) to `out` (serializer) as it
+// arrives (read_some: a trickling body is not held back), never holding more than one buffer.
 template <bool isRequest, class In, class Out>
 awaitable<RelayResult>
 relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::buffer_body>& p,
@@ -149,7 +150,8 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
             p.get().body().data = buf.data();
             p.get().body().size = buf.size();
             in.expires_after(readTimeout);
-            co_await http::async_read(in, inBuffer, p, asio::redirect_error(use_awaitable, ec));
+            co_await http::async_read_some(in, inBuffer, p,
+                                           asio::redirect_error(use_awaitable, ec));
             if (ec == http::error::need_buffer) ec = {};
             if (ec) co_return RelayResult{ec, true};
             p.get().body().size = buf.size() - p.get().body().size;
@@ -414,13 +416,25 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
 
         // The response, streamed back.
         beast::flat_buffer upstreamBuffer;
-        http::response_parser<http::buffer_body> res;
-        res.header_limit(kHeaderLimit);
-        res.body_limit(boost::none);
-        if (head.method() == http::verb::head) res.skip(true);
-        upstream.expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
-        co_await http::async_read_header(upstream, upstreamBuffer, res,
-                                         asio::redirect_error(use_awaitable, ec));
+        // Interim 1xx responses are consumed here (a bounded number); 101 was never asked for
+        // (Upgrade is not forwarded), so it is a broken upstream.
+        std::optional<http::response_parser<http::buffer_body>> parsed;
+        for (int interim = 0;; ++interim) {
+            parsed.emplace();
+            parsed->header_limit(kHeaderLimit);
+            parsed->body_limit(boost::none);
+            if (head.method() == http::verb::head) parsed->skip(true);
+            upstream.expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
+            co_await http::async_read_header(upstream, upstreamBuffer, *parsed,
+                                             asio::redirect_error(use_awaitable, ec));
+            const unsigned status = ec ? 0 : parsed->get().result_int();
+            if (ec || status >= 200) break;
+            if (status == 101 || interim >= 10) {
+                ec = http::error::bad_status;
+                break;
+            }
+        }
+        auto& res = *parsed;
         if (ec) {
             if (ec == beast::error::timeout)
                 co_await sendError(client, 504, "The upstream server is timing out", false);

@@ -29,9 +29,12 @@ private slots:
     void normalized();
     void pipelinedPoisonIsRefused();
     void pipelinedRequestsStaySeparate();
+    void misbehavingUpstream_data();
+    void misbehavingUpstream();
 
 private:
     std::unique_ptr<FakeUpstream> m_upstream;
+    std::unique_ptr<FakeUpstream> m_bad; // the misbehaving one, behind /bad
     PorticodProcess m_node;
 };
 
@@ -44,6 +47,15 @@ void TestProxyHardening::initTestCase() {
     QCOMPARE(
         api.json("POST", "/services/echo/routes", {{"paths", {"/"}}, {"strip_path", false}}).status,
         201);
+    m_bad = std::make_unique<FakeUpstream>();
+    QCOMPARE(api.json("POST", "/services",
+                      {{"name", "bad"},
+                       {"url", "http://127.0.0.1:" + std::to_string(m_bad->port())},
+                       {"read_timeout", 300},
+                       {"retries", 0}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services/bad/routes", {{"paths", {"/bad"}}}).status, 201);
 }
 
 void TestProxyHardening::cleanupTestCase() {
@@ -218,6 +230,83 @@ void TestProxyHardening::pipelinedRequestsStaySeparate() {
     QCOMPARE(reqs.size(), 2u);
     QVERIFY(QByteArray::fromStdString(reqs[0]).endsWith("\r\n\r\nhello"));
     QVERIFY(QByteArray::fromStdString(reqs[1]).startsWith("GET /second HTTP/1.1"));
+}
+
+void TestProxyHardening::misbehavingUpstream_data() {
+    QTest::addColumn<QByteArray>("reply"); // raw bytes the upstream answers with
+    QTest::addColumn<bool>("closeAfter");
+    QTest::addColumn<int>("delayMs");
+    QTest::addColumn<int>("status"); // what the client gets; 0: no response at all
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("clientClosed");
+    const QByteArray ok = "HTTP/1.1 200 OK\r\n";
+    auto row = [](const char* tag, const QByteArray& reply, int status, const QByteArray& body = {},
+                  bool closed = true, bool closeAfter = false, int delayMs = 0) {
+        QTest::newRow(tag) << reply << closeAfter << delayMs << status << body << closed;
+    };
+    row("H1 CL+TE", ok + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 502);
+    row("H2 CL differ", ok + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 502);
+    row("H3 body longer than CL", ok + "Content-Length: 5\r\n\r\nhello" + QByteArray(45, 'x'), 200,
+        "hello", false);
+    row("H4 body shorter then FIN", ok + "Content-Length: 100\r\n\r\n0123456789", 200, "0123456789",
+        true, true);
+    row("H5 bare CR in field", ok + "X: a\rb\r\nContent-Length: 0\r\n\r\n", 502);
+    row("H6 1xx flood",
+        QByteArray("HTTP/1.1 100 Continue\r\n\r\n").repeated(20) + ok +
+            "Content-Length: 2\r\n\r\nok",
+        502);
+    row("H6 two 100s then final",
+        QByteArray("HTTP/1.1 100 Continue\r\n\r\n").repeated(2) + ok +
+            "Content-Length: 2\r\n\r\nok",
+        200, "ok", false);
+    row("H7 unsolicited 101",
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+        502);
+    row("H10 silent upstream", ok + "Content-Length: 2\r\n\r\nok", 504, {}, true, false, 1500);
+    row("H11 invalid chunk", ok + "Transfer-Encoding: chunked\r\n\r\nZ\r\n", 0);
+    row("H12 huge headers",
+        ok + "X-Big: " + QByteArray(40 * 1024, 'a') + "\r\nContent-Length: 0\r\n\r\n", 502);
+}
+
+void TestProxyHardening::misbehavingUpstream() {
+    QFETCH(QByteArray, reply);
+    QFETCH(bool, closeAfter);
+    QFETCH(int, delayMs);
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(bool, clientClosed);
+    FakeUpstream::Reply r;
+    r.raw = reply.toStdString();
+    r.closeAfter = closeAfter;
+    r.delayMs = delayMs;
+    m_bad->setReply(r);
+    m_bad->clear();
+    auto dev = m_node.proxy().open("GET /bad HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY(dev);
+    auto got = RawHttpClient::readReply(*dev, 5000);
+    QVERIFY2(got.status == status,
+             qPrintable(QString::number(got.status) + " " + QString::fromUtf8(got.body)));
+    if (status == 200) QCOMPARE(got.body, body);
+    auto* sock = static_cast<QTcpSocket*>(dev.get());
+    if (clientClosed) {
+        QDeadlineTimer t(2000);
+        while (sock->state() == QAbstractSocket::ConnectedState && !t.hasExpired())
+            sock->waitForReadyRead(50);
+        QVERIFY2(sock->state() != QAbstractSocket::ConnectedState,
+                 "the client connection is closed");
+    }
+    // The upstream connection that carried a bad response is never reused: the next request
+    // arrives on a new one.
+    m_bad->setReply({200, "fine", {}, false});
+    auto next = m_node.proxy().request("GET", "/bad", {}, {{"Host", "a"}});
+    QCOMPARE(next.status, 200);
+    QCOMPARE(next.body, QByteArray("fine"));
+    // The upstream connection that carried a bad response is never reused.
+    const auto conns = m_bad->requestConnections();
+    QCOMPARE(conns.size(), 2u);
+    const bool reusable =
+        status == 200 && !clientClosed && !QByteArray(QTest::currentDataTag()).startsWith("H3");
+    if (!reusable) QVERIFY2(conns[0] != conns[1], "a connection with a bad response was reused");
 }
 
 QTEST_GUILESS_MAIN(TestProxyHardening)

@@ -1,6 +1,7 @@
 #include "support/fake_upstream.h"
 
 #include <arpa/inet.h>
+#include <chrono>
 #include <cstring>
 #include <netinet/in.h>
 #include <poll.h>
@@ -47,9 +48,15 @@ std::vector<std::string> FakeUpstream::requests() const {
     return m_requests;
 }
 
+std::vector<int> FakeUpstream::requestConnections() const {
+    std::lock_guard lock(m_mutex);
+    return m_requestConnections;
+}
+
 void FakeUpstream::clear() {
     std::lock_guard lock(m_mutex);
     m_requests.clear();
+    m_requestConnections.clear();
 }
 
 void FakeUpstream::acceptLoop() {
@@ -58,14 +65,14 @@ void FakeUpstream::acceptLoop() {
         if (::poll(&p, 1, 50) <= 0) continue;
         int fd = ::accept4(m_listenFd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) continue;
-        ++m_connections;
+        const int serial = ++m_connections;
         std::lock_guard lock(m_mutex);
         m_fds.push_back(fd);
-        m_threads.emplace_back([this, fd] { serve(fd); });
+        m_threads.emplace_back([this, fd, serial] { serve(fd, serial); });
     }
 }
 
-void FakeUpstream::serve(int fd) {
+void FakeUpstream::serve(int fd, int connection) {
     std::string buf;
     char chunk[8192];
     auto fill = [&]() -> bool {
@@ -103,9 +110,20 @@ void FakeUpstream::serve(int fd) {
             {
                 std::lock_guard lock(m_mutex);
                 m_requests.push_back(buf.substr(0, total));
+                m_requestConnections.push_back(connection);
                 reply = m_reply;
             }
             buf.erase(0, total);
+            if (reply.delayMs > 0) {
+                for (int waited = 0; waited < reply.delayMs && !m_stop; waited += 10)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            if (!reply.raw.empty()) {
+                if (::send(fd, reply.raw.data(), reply.raw.size(), MSG_NOSIGNAL) < 0 ||
+                    reply.closeAfter)
+                    goto done;
+                continue;
+            }
             std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\n";
             for (const auto& [k, v] : reply.headers)
                 out += k + ": " + v + "\r\n";

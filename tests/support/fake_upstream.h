@@ -19,6 +19,9 @@ public:
         std::string body = "ok";
         std::vector<std::pair<std::string, std::string>> headers;
         bool chunked = false;
+        std::string raw;         // when set, sent verbatim instead of the fields above
+        bool closeAfter = false; // close the connection after replying
+        int delayMs = 0;         // wait before replying
     };
 
     FakeUpstream();
@@ -30,12 +33,14 @@ public:
     void setReply(Reply r);
     // Raw bytes (head and body) of each request received, in order.
     std::vector<std::string> requests() const;
+    // For each request in requests(), the serial number of the connection it came on.
+    std::vector<int> requestConnections() const;
     void clear();
     int connections() const { return m_connections; }
 
 private:
     void acceptLoop();
-    void serve(int fd);
+    void serve(int fd, int connection);
 
     int m_listenFd = -1;
     unsigned short m_port = 0;
@@ -44,6 +49,7 @@ private:
     mutable std::mutex m_mutex; // guards m_reply, m_requests, m_threads, m_fds
     Reply m_reply;
     std::vector<std::string> m_requests;
+    std::vector<int> m_requestConnections;
     std::vector<std::thread> m_threads;
     std::vector<int> m_fds;
     std::thread m_acceptor;
