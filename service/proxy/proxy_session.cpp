@@ -157,6 +157,13 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
             p.get().body().size = buf.size() - p.get().body().size;
             p.get().body().data = buf.data();
             p.get().body().more = !p.is_done();
+            // An empty buffer must never reach the chunked serializer: it frames it as a
+            // zero-size chunk, which reads as the end of the body. Nothing new yet (a chunk
+            // header only): read on. Done with nothing new: only the last chunk is due.
+            if (p.get().body().size == 0) {
+                if (!p.is_done()) continue;
+                p.get().body().data = nullptr;
+            }
         } else {
             p.get().body().data = nullptr;
             p.get().body().size = 0;
@@ -313,6 +320,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
 
         // The request as the upstream sees it.
         const bool chunked = head.chunked();
+        const bool clientKeepAlive = head.keep_alive() && !ctx.stopping; // before head is rewritten
         const auto length = req.content_length();
         const bool expectContinue = beast::iequals(head[http::field::expect], "100-continue");
         stripHopByHop(head);
@@ -459,7 +467,6 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
                           .count()));
         rhead.set("X-Portico-Request-Id", id);
         rhead.version(11);
-        const bool clientKeepAlive = head.keep_alive() && !ctx.stopping;
         // A close-delimited upstream body can only be relayed chunked or close-delimited.
         const bool framed = resChunked || resLength || res.is_done();
         if (resChunked || (!resLength && !res.is_done()))

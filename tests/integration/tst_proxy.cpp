@@ -136,6 +136,7 @@ void TestProxy::forwarding() {
         return;
     }
     QCOMPARE(r.body, QByteArray("ok"));
+    QVERIFY2(r.closed, "the client's Connection: close is honoured");
     const QByteArray seen = upstreamRequest();
     QVERIFY2(seen.startsWith(upstreamLine + "\r\n"), seen.constData());
     if (!upstreamHost.isEmpty())
