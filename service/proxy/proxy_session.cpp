@@ -84,6 +84,15 @@ awaitable<void> sendError(beast::tcp_stream& client, int status, const std::stri
 
 // Request ids need to be unique, not secret: a per-thread generator seeded once from the
 // CSPRNG avoids a locked RAND_bytes call per request.
+// Kong's answers when the upstream fails: 504 for a timeout, 502 for anything else.
+awaitable<void> sendUpstreamError(beast::tcp_stream& client, bool timedOut) {
+    if (timedOut)
+        co_await sendError(client, 504, "The upstream server is timing out", false);
+    else
+        co_await sendError(client, 502, "An invalid response was received from the upstream server",
+                           false);
+}
+
 std::string requestId() {
     thread_local std::mt19937_64 gen = [] {
         std::uint64_t seed = 0;
@@ -383,12 +392,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             if (++attempts > svc.retries) break;
         }
         if (!upstreamSocket.is_open()) {
-            if (timedOut)
-                co_await sendError(client, 504, "The upstream server is timing out", false);
-            else
-                co_await sendError(client, 502,
-                                   "An invalid response was received from the upstream server",
-                                   false);
+            co_await sendUpstreamError(client, timedOut);
             break;
         }
         beast::tcp_stream upstream(std::move(upstreamSocket));
@@ -413,12 +417,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             break;
         }
         if (ec) {
-            if (ec == beast::error::timeout)
-                co_await sendError(client, 504, "The upstream server is timing out", false);
-            else
-                co_await sendError(client, 502,
-                                   "An invalid response was received from the upstream server",
-                                   false);
+            co_await sendUpstreamError(client, ec == beast::error::timeout);
             break;
         }
 
@@ -444,12 +443,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         }
         auto& res = *parsed;
         if (ec) {
-            if (ec == beast::error::timeout)
-                co_await sendError(client, 504, "The upstream server is timing out", false);
-            else
-                co_await sendError(client, 502,
-                                   "An invalid response was received from the upstream server",
-                                   false);
+            co_await sendUpstreamError(client, ec == beast::error::timeout);
             break;
         }
         const auto upstreamLatency =
