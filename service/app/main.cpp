@@ -75,6 +75,12 @@ std::string proxyListen(const app::Settings& s) {
     return out.empty() ? "off" : out;
 }
 
+std::string headersText(const app::Settings& s) {
+    if (!s.latencyHeaders && !s.requestIdHeader) return "off";
+    if (s.latencyHeaders && s.requestIdHeader) return "latency_tokens, request_id";
+    return s.latencyHeaders ? "latency_tokens" : "request_id";
+}
+
 int adminToken(const app::CommandLine& cli, store::Store& store) {
     const std::string sub = cli.args.empty() ? "" : cli.args[0];
     if (sub == "create" && cli.args.size() == 2) {
@@ -157,6 +163,7 @@ int main(int argc, char** argv) {
         {"log_level", log::levelName(settings->logLevel)},
         {"proxy_listen", proxyListen(*settings)},
         {"status_listen", settings->statusListen ? settings->statusListen->text() : "off"},
+        {"headers", headersText(*settings)},
         {"declarative_config", settings->declarativeConfig},
     };
     admin::EventHub events;

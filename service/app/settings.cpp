@@ -162,6 +162,28 @@ const std::vector<Key>& keys() {
              s.declarativeConfig = v;
              return std::string();
          }},
+        // Kong's `headers`: which headers the proxy adds, or off.
+        {"headers", "latency_tokens, request_id",
+         [](const std::string& v, Settings& s) {
+             s.latencyHeaders = s.requestIdHeader = false;
+             if (trim(v) == "off") return std::string();
+             std::size_t start = 0;
+             for (;;) {
+                 const auto comma = v.find(',', start);
+                 const std::string token = trim(v.substr(
+                     start, comma == std::string::npos ? std::string::npos : comma - start));
+                 if (token == "latency_tokens")
+                     s.latencyHeaders = true;
+                 else if (token == "request_id")
+                     s.requestIdHeader = true;
+                 else
+                     return "unknown header group '" + token +
+                            "' (expected latency_tokens, request_id or off)";
+                 if (comma == std::string::npos) break;
+                 start = comma + 1;
+             }
+             return std::string();
+         }},
     };
     return list;
 }
@@ -305,6 +327,8 @@ std::string usage() {
            "  --worker-threads N            proxy workers, or auto\n"
            "  --log-level LEVEL             debug | info | notice | warn | error | crit\n"
            "  --declarative-config FILE     kong.yml / JSON loaded when the store is empty\n"
+           "  --headers LIST                proxy headers to add: latency_tokens, request_id, or "
+           "off\n"
            "  -h, --help                    this text\n"
            "  -V, --version                 print the version\n"
            "\n"

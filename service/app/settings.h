@@ -35,6 +35,8 @@ struct Settings {
     int workerThreads = 1;
     log::Level logLevel = log::Level::Info;
     std::string declarativeConfig;
+    bool latencyHeaders = true;  // X-Portico-Upstream-Latency, X-Portico-Proxy-Latency
+    bool requestIdHeader = true; // X-Portico-Request-Id, upstream and downstream
     std::size_t adminBodyLimit = 1 << 20;
     std::size_t configBodyLimit = 16 << 20;
 

@@ -104,8 +104,14 @@ std::string ProxyServer::start() {
     }
     for (auto& w : d.workers) {
         for (auto& acc : w->acceptors) {
-            SessionContext ctx{d.snapshots, w->pool, w->balancer,
-                               w->stopping, w->busy, acc->local_endpoint().port()};
+            SessionContext ctx{d.snapshots,
+                               w->pool,
+                               w->balancer,
+                               w->stopping,
+                               w->busy,
+                               acc->local_endpoint().port(),
+                               d.settings.latencyHeaders,
+                               d.settings.requestIdHeader};
             asio::co_spawn(w->ioc, acceptLoop(*acc, *w, ctx), asio::detached);
         }
         Worker* raw = w.get();

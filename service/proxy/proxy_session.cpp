@@ -243,7 +243,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             ~BusyGuard() { --n; }
         } busyGuard{ctx.busy};
         auto& head = req.get();
-        const std::string id = requestId();
+        const std::string id = ctx.requestIdHeader ? requestId() : std::string();
         std::vector<std::pair<std::string, std::string>> headers;
         for (const auto& f : head) {
             std::string name(f.name_string());
@@ -345,7 +345,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         head.set("X-Forwarded-Port", std::to_string(port));
         head.set("X-Forwarded-Path", norm.path);
         head.set(http::field::via, "1.1 portico");
-        head.set("X-Portico-Request-Id", id);
+        if (ctx.requestIdHeader) head.set("X-Portico-Request-Id", id);
         head.version(11);
         head.keep_alive(true);
         if (chunked)
@@ -454,12 +454,14 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         const bool resChunked = rhead.chunked();
         const auto resLength = res.content_length();
         stripHopByHop(rhead);
-        rhead.set("X-Portico-Upstream-Latency", std::to_string(upstreamLatency));
-        rhead.set("X-Portico-Proxy-Latency",
-                  std::to_string(
-                      std::chrono::duration_cast<std::chrono::milliseconds>(upstreamStart - started)
-                          .count()));
-        rhead.set("X-Portico-Request-Id", id);
+        if (ctx.latencyHeaders) {
+            rhead.set("X-Portico-Upstream-Latency", std::to_string(upstreamLatency));
+            rhead.set("X-Portico-Proxy-Latency",
+                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         upstreamStart - started)
+                                         .count()));
+        }
+        if (ctx.requestIdHeader) rhead.set("X-Portico-Request-Id", id);
         rhead.version(11);
         // A close-delimited upstream body can only be relayed chunked or close-delimited.
         const bool framed = resChunked || resLength || res.is_done();

@@ -34,6 +34,8 @@ struct SessionContext {
     const bool& stopping;
     std::atomic<int>& busy; // requests in progress on this worker, for a graceful stop
     unsigned short listenerPort;
+    bool latencyHeaders = true;
+    bool requestIdHeader = true;
 };
 
 boost::asio::awaitable<void> runProxySession(boost::asio::ip::tcp::socket client,

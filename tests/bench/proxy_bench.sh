@@ -9,6 +9,7 @@
 #
 # Prints req/s, p50, p99, the proxy's CPU share, requests per busy core (req/s / CPU share)
 # and RSS per proxy (medians over the rounds), then porticod's ratios against nginx.
+# porticod-noh is porticod with `headers = off`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5}
@@ -28,7 +29,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-UP=19100; NGX=19101; HAP=19102; PTC=19103
+UP=19100; NGX=19101; HAP=19102; PTC=19103; PTC2=19104
 
 cat > "$work/upstream.conf" <<CONF
 worker_processes 1; daemon off; pid $work/up.pid; error_log $work/up.err;
@@ -73,6 +74,9 @@ taskset -c 0 nginx -c "$work/nginx.conf" & pids+=($!); ngx_pid=$!
 taskset -c 0 haproxy -f "$work/haproxy.cfg" -q & pids+=($!); hap_pid=$!
 taskset -c 0 build/bin/porticod --prefix "$work/p" --admin-listen off --status-listen off \
   --proxy-listen 127.0.0.1:$PTC --worker-threads 1 --log-level warn --declarative-config "$work/kong.yml" & pids+=($!); ptc_pid=$!
+# The same with its default response headers off (Kong's `headers = off`).
+taskset -c 0 build/bin/porticod --prefix "$work/p2" --admin-listen off --status-listen off --headers off \
+  --proxy-listen 127.0.0.1:$PTC2 --worker-threads 1 --log-level warn --declarative-config "$work/kong.yml" & pids+=($!); ptc2_pid=$!
 sleep 1
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
@@ -104,6 +108,7 @@ for round in $(seq "$ROUNDS"); do
   for conns in "$CONNS" 1; do
     run upstream $UP - "$conns" >> "$results"
     run porticod $PTC "$ptc_pid" "$conns" >> "$results"
+    run porticod-noh $PTC2 "$ptc2_pid" "$conns" >> "$results"
     run nginx $NGX "$ngx_worker" "$conns" >> "$results"
     run haproxy $HAP "$hap_worker" "$conns" >> "$results"
   done
@@ -112,7 +117,7 @@ done
 idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$ptc_pid/status")
 echo "proxy      conns   req/s      p50       p99      cpu   req/s-per-busy-core  RSS(KiB)   (medians of $ROUNDS rounds, ${DURATION}s each)"
 for conns in "$CONNS" 1; do
-  for name in upstream porticod nginx haproxy; do
+  for name in upstream porticod porticod-noh nginx haproxy; do
     grep "^$name $conns " "$results" | python3 -c '
 import sys, statistics
 rows=[l.split() for l in sys.stdin]
@@ -127,7 +132,7 @@ p99=statistics.median(ms(r[4]) for r in rows)
 cpu=statistics.median(float(r[5]) for r in rows)
 rss=statistics.median(int(r[6]) for r in rows)
 per=rps/cpu if cpu>0 else 0
-print(f"{rows[0][0]:10} {rows[0][1]:>5} {rps:9.0f} {p50:8.3f}ms {p99:8.3f}ms {cpu:7.2f} {per:14.0f} {rss:12d}")
+print(f"{rows[0][0]:12} {rows[0][1]:>5} {rps:9.0f} {p50:8.3f}ms {p99:8.3f}ms {cpu:7.2f} {per:14.0f} {rss:12d}")
 '
   done
 done | tee "$work/table"

@@ -27,6 +27,7 @@ private slots:
     void upstreamDown();
     void balancing();
     void configChangesAreLive();
+    void headersCanBeSwitchedOff();
 
 private:
     QByteArray upstreamRequest(int i = -1) const {
@@ -280,6 +281,20 @@ void TestProxy::configChangesAreLive() {
           static_cast<long long>(clock.elapsed() - acknowledged));
     QCOMPARE(api.request("DELETE", "/routes/later").status, 204);
     QCOMPARE(m_node.proxy().request("GET", "/later", {}, {{"Host", "gw.test"}}).status, 404);
+}
+
+void TestProxy::headersCanBeSwitchedOff() {
+    PorticodProcess quiet({"--headers", "off"});
+    QVERIFY2(quiet.start(), qPrintable(quiet.log()));
+    const std::string url = "http://127.0.0.1:" + std::to_string(m_upstream->port());
+    QCOMPARE(quiet.local().json("POST", "/services", {{"name", "q"}, {"url", url}}).status, 201);
+    QCOMPARE(quiet.local().json("POST", "/services/q/routes", {{"paths", {"/q"}}}).status, 201);
+    auto r = quiet.proxy().request("GET", "/q", {}, {{"Host", "gw.test"}});
+    QCOMPARE(r.status, 200);
+    for (const auto& name : r.headers.keys())
+        QVERIFY2(!name.startsWith("x-portico-"), name.constData());
+    QVERIFY(!upstreamRequest().contains("X-Portico-Request-Id"));
+    QCOMPARE(quiet.terminate(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestProxy)

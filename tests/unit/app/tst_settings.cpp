@@ -14,8 +14,10 @@ struct Argv {
     std::vector<char*> ptrs;
     explicit Argv(const QStringList& items, bool leadingProgram) {
         if (leadingProgram) store.push_back("porticod");
-        for (const auto& i : items) store.push_back(i.toStdString());
-        for (auto& s : store) ptrs.push_back(s.data());
+        for (const auto& i : items)
+            store.push_back(i.toStdString());
+        for (auto& s : store)
+            ptrs.push_back(s.data());
         ptrs.push_back(nullptr);
     }
 };
@@ -30,49 +32,114 @@ private slots:
 };
 
 void TestSettings::load_data() {
-    QTest::addColumn<QString>("file");     // portico.conf contents; empty for none
-    QTest::addColumn<QStringList>("env");  // KEY=VALUE
+    QTest::addColumn<QString>("file");    // portico.conf contents; empty for none
+    QTest::addColumn<QStringList>("env"); // KEY=VALUE
     QTest::addColumn<QStringList>("flags");
-    QTest::addColumn<QString>("error");    // expected error fragment; empty when valid
-    QTest::addColumn<QString>("key");      // a setting to check when valid
+    QTest::addColumn<QString>("error"); // expected error fragment; empty when valid
+    QTest::addColumn<QString>("key");   // a setting to check when valid
     QTest::addColumn<QString>("value");
 
-    QTest::newRow("file") << "worker_threads = 3\n" << QStringList() << QStringList() << "" << "worker_threads" << "3";
-    QTest::newRow("env beats file") << "worker_threads = 3\n" << QStringList{"PORTICO_WORKER_THREADS=4"} << QStringList()
-                                    << "" << "worker_threads" << "4";
-    QTest::newRow("flag beats env") << "worker_threads = 3\n" << QStringList{"PORTICO_WORKER_THREADS=4"}
-                                    << QStringList{"--worker-threads", "5"} << "" << "worker_threads" << "5";
-    QTest::newRow("comments and spaces") << "# a comment\n\n  log_level   =  debug   # trailing\n" << QStringList()
-                                         << QStringList() << "" << "log_level" << "debug";
-    QTest::newRow("escaped hash") << "cluster_control_plane = cp\\#1\n" << QStringList() << QStringList() << ""
-                                  << "cluster_control_plane" << "cp#1";
-    QTest::newRow("listen list") << "proxy_listen = 127.0.0.1:8000, [::1]:8443 ssl\n" << QStringList() << QStringList()
-                                 << "" << "proxy_listen" << "127.0.0.1:8000,[::1]:8443 ssl";
-    QTest::newRow("listener off") << "admin_listen = off\nadmin_socket = off\n" << QStringList() << QStringList() << ""
-                                  << "admin_listen" << "off";
-    QTest::newRow("socket under prefix") << "" << QStringList() << QStringList{"--prefix", "/srv/p"} << ""
-                                         << "admin_socket" << "/srv/p/admin.sock";
-    QTest::newRow("flag with equals") << "" << QStringList() << QStringList{"--log_level=warn"} << "" << "log_level" << "warn";
-    QTest::newRow("unknown file key") << "worker_thread = 3\n" << QStringList() << QStringList()
-                                      << "portico.conf:1: unknown key 'worker_thread'" << "" << "";
-    QTest::newRow("line without equals") << "\nlog_level debug\n" << QStringList() << QStringList()
-                                         << "portico.conf:2: expected 'key = value'" << "" << "";
+    QTest::newRow("file") << "worker_threads = 3\n"
+                          << QStringList() << QStringList() << ""
+                          << "worker_threads"
+                          << "3";
+    QTest::newRow("env beats file")
+        << "worker_threads = 3\n"
+        << QStringList{"PORTICO_WORKER_THREADS=4"} << QStringList() << ""
+        << "worker_threads"
+        << "4";
+    QTest::newRow("flag beats env")
+        << "worker_threads = 3\n"
+        << QStringList{"PORTICO_WORKER_THREADS=4"} << QStringList{"--worker-threads", "5"} << ""
+        << "worker_threads"
+        << "5";
+    QTest::newRow("comments and spaces") << "# a comment\n\n  log_level   =  debug   # trailing\n"
+                                         << QStringList() << QStringList() << ""
+                                         << "log_level"
+                                         << "debug";
+    QTest::newRow("escaped hash") << "cluster_control_plane = cp\\#1\n"
+                                  << QStringList() << QStringList() << ""
+                                  << "cluster_control_plane"
+                                  << "cp#1";
+    QTest::newRow("listen list") << "proxy_listen = 127.0.0.1:8000, [::1]:8443 ssl\n"
+                                 << QStringList() << QStringList() << ""
+                                 << "proxy_listen"
+                                 << "127.0.0.1:8000,[::1]:8443 ssl";
+    QTest::newRow("listener off") << "admin_listen = off\nadmin_socket = off\n"
+                                  << QStringList() << QStringList() << ""
+                                  << "admin_listen"
+                                  << "off";
+    QTest::newRow("socket under prefix")
+        << "" << QStringList() << QStringList{"--prefix", "/srv/p"} << ""
+        << "admin_socket"
+        << "/srv/p/admin.sock";
+    QTest::newRow("flag with equals")
+        << "" << QStringList() << QStringList{"--log_level=warn"} << ""
+        << "log_level"
+        << "warn";
+    QTest::newRow("unknown file key")
+        << "worker_thread = 3\n"
+        << QStringList() << QStringList() << "portico.conf:1: unknown key 'worker_thread'"
+        << ""
+        << "";
+    QTest::newRow("line without equals")
+        << "\nlog_level debug\n"
+        << QStringList() << QStringList() << "portico.conf:2: expected 'key = value'"
+        << ""
+        << "";
     QTest::newRow("unknown env key") << "" << QStringList{"PORTICO_COLOUR=red"} << QStringList()
-                                     << "PORTICO_COLOUR: unknown key 'colour'" << "" << "";
-    QTest::newRow("bad level") << "log_level = loud\n" << QStringList() << QStringList()
-                               << "portico.conf:1): expected one of: debug" << "" << "";
-    QTest::newRow("bad port") << "" << QStringList{"PORTICO_PROXY_LISTEN=0.0.0.0:99999"} << QStringList()
-                              << "proxy_listen (environment variable PORTICO_PROXY_LISTEN): '99999' is not a port number" << "" << "";
-    QTest::newRow("bad address") << "" << QStringList() << QStringList{"--status-listen", "example.com:80"}
-                                 << "status_listen (option --status_listen): 'example.com' is not an IP address" << "" << "";
-    QTest::newRow("bad flag word") << "" << QStringList() << QStringList{"--proxy-listen", "0.0.0.0:80 tls"}
-                                   << "unknown listener flag 'tls'" << "" << "";
-    QTest::newRow("bad workers") << "" << QStringList() << QStringList{"--worker-threads", "0"}
-                                 << "worker_threads (option --worker_threads): expected 'auto' or a number" << "" << "";
-    QTest::newRow("bad role") << "role = primary\n" << QStringList() << QStringList() << "portico.conf:1): expected one of: standalone"
-                              << "" << "";
-    QTest::newRow("public admin") << "admin_listen = 0.0.0.0:8001\n" << QStringList() << QStringList()
-                                  << "refusing to expose the Admin API on non-loopback address 0.0.0.0 without TLS" << "" << "";
+                                     << "PORTICO_COLOUR: unknown key 'colour'"
+                                     << ""
+                                     << "";
+    QTest::newRow("bad level") << "log_level = loud\n"
+                               << QStringList() << QStringList()
+                               << "portico.conf:1): expected one of: debug"
+                               << ""
+                               << "";
+    QTest::newRow("bad port")
+        << "" << QStringList{"PORTICO_PROXY_LISTEN=0.0.0.0:99999"} << QStringList()
+        << "proxy_listen (environment variable PORTICO_PROXY_LISTEN): '99999' is not a port number"
+        << ""
+        << "";
+    QTest::newRow("bad address")
+        << "" << QStringList() << QStringList{"--status-listen", "example.com:80"}
+        << "status_listen (option --status_listen): 'example.com' is not an IP address"
+        << ""
+        << "";
+    QTest::newRow("bad flag word")
+        << "" << QStringList() << QStringList{"--proxy-listen", "0.0.0.0:80 tls"}
+        << "unknown listener flag 'tls'"
+        << ""
+        << "";
+    QTest::newRow("bad workers")
+        << "" << QStringList() << QStringList{"--worker-threads", "0"}
+        << "worker_threads (option --worker_threads): expected 'auto' or a number"
+        << ""
+        << "";
+    QTest::newRow("bad role") << "role = primary\n"
+                              << QStringList() << QStringList()
+                              << "portico.conf:1): expected one of: standalone"
+                              << ""
+                              << "";
+    QTest::newRow("headers off") << "headers = off\n"
+                                 << QStringList() << QStringList() << ""
+                                 << "headers"
+                                 << "off";
+    QTest::newRow("headers subset")
+        << "" << QStringList{"PORTICO_HEADERS=request_id"} << QStringList() << ""
+        << "headers"
+        << "request_id";
+    QTest::newRow("bad header group")
+        << "headers = server_tokens\n"
+        << QStringList() << QStringList() << "unknown header group 'server_tokens'"
+        << ""
+        << "";
+    QTest::newRow("public admin")
+        << "admin_listen = 0.0.0.0:8001\n"
+        << QStringList() << QStringList()
+        << "refusing to expose the Admin API on non-loopback address 0.0.0.0 without TLS"
+        << ""
+        << "";
 }
 
 void TestSettings::load() {
@@ -96,7 +163,8 @@ void TestSettings::load() {
     Argv environ(env, false);
     auto cli = app::parseCommandLine(static_cast<int>(argv.ptrs.size() - 1), argv.ptrs.data());
     if (!cli) {
-        QVERIFY2(!error.isEmpty() && QString::fromStdString(cli.error()).contains(error), cli.error().c_str());
+        QVERIFY2(!error.isEmpty() && QString::fromStdString(cli.error()).contains(error),
+                 cli.error().c_str());
         return;
     }
     auto s = app::loadSettings(*cli, environ.ptrs.data());
@@ -107,14 +175,25 @@ void TestSettings::load() {
     }
     QVERIFY2(s.hasValue(), s.hasValue() ? "" : s.error().c_str());
     QString actual;
-    if (key == "worker_threads") actual = QString::number(s->workerThreads);
-    else if (key == "log_level") actual = log::levelName(s->logLevel);
-    else if (key == "cluster_control_plane") actual = QString::fromStdString(s->clusterControlPlane);
-    else if (key == "admin_socket") actual = QString::fromStdString(s->adminSocket);
-    else if (key == "admin_listen") actual = s->adminListen ? QString::fromStdString(s->adminListen->text()) : "off";
+    if (key == "worker_threads")
+        actual = QString::number(s->workerThreads);
+    else if (key == "log_level")
+        actual = log::levelName(s->logLevel);
+    else if (key == "cluster_control_plane")
+        actual = QString::fromStdString(s->clusterControlPlane);
+    else if (key == "headers")
+        actual = !s->latencyHeaders && !s->requestIdHeader ? "off"
+                 : s->latencyHeaders && s->requestIdHeader ? "latency_tokens, request_id"
+                 : s->latencyHeaders                       ? "latency_tokens"
+                                                           : "request_id";
+    else if (key == "admin_socket")
+        actual = QString::fromStdString(s->adminSocket);
+    else if (key == "admin_listen")
+        actual = s->adminListen ? QString::fromStdString(s->adminListen->text()) : "off";
     else if (key == "proxy_listen") {
         QStringList parts;
-        for (const auto& a : s->proxyListen) parts << QString::fromStdString(a.text());
+        for (const auto& a : s->proxyListen)
+            parts << QString::fromStdString(a.text());
         actual = parts.join(',');
     }
     QCOMPARE(actual, value);
