@@ -35,13 +35,11 @@ bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out) {
     while (it != m_idle.end() && !it->second.empty()) {
         asio::ip::tcp::socket s = std::move(it->second.back());
         it->second.pop_back();
-        // A connection the upstream closed while idle reads as readable with EOF; skip it.
-        error_code ec;
-        s.non_blocking(true, ec);
+        // A connection the upstream closed (or wrote to) while idle is readable; skip it. The
+        // peek does not block and leaves the socket's mode alone (no ioctl round trips).
         char probe;
-        const auto n = ::recv(s.native_handle(), &probe, 1, MSG_PEEK);
+        const auto n = ::recv(s.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            s.non_blocking(false, ec);
             out = std::move(s);
             return true;
         }
