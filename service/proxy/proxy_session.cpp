@@ -384,6 +384,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
                                                   asio::redirect_error(use_awaitable, ec));
             if (!ec) {
                 upstreamSocket = connecting.release_socket();
+                upstreamSocket.set_option(asio::ip::tcp::no_delay(true), ec);
                 break;
             }
             timedOut = ec == beast::error::timeout;
