@@ -5,6 +5,7 @@
 #include "store/migrations.h"
 #include "store/sqlite.h"
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -41,6 +42,14 @@ std::string luaText(const json& v) {
 
 Error notFound() {
     return Error::make(ErrorCode::NotFound, "Not found");
+}
+
+// Rows are parsed without exceptions: a damaged row is reported, never thrown past the caller.
+Expected<json, Error> parseRow(const std::string& text) {
+    json v = json::parse(text, nullptr, false);
+    if (v.is_discarded())
+        return unexpected(Error::make(ErrorCode::Corrupt, "a stored entity is not valid JSON"));
+    return v;
 }
 
 // Fields whose values reference other entities: foreign fields, and sets of ids that name
@@ -114,7 +123,9 @@ public:
         auto r = (*st)->step();
         if (!r) return unexpected(r.error());
         if (!*r) return std::optional<Row>();
-        return std::optional<Row>(Row{(*st)->integer(0), json::parse((*st)->text(1))});
+        auto body = parseRow((*st)->text(1));
+        if (!body) return unexpected(body.error());
+        return std::optional<Row>(Row{(*st)->integer(0), std::move(*body)});
     }
 
     // Resolves an endpoint key to an id; empty string when no such entity.
@@ -434,7 +445,11 @@ Expected<std::unique_ptr<Store>, Error> Store::open(const std::string& path) {
         if (!has || !*has)
             return unexpected(
                 Error::make(ErrorCode::Corrupt, "store " + path + " has no revision"));
-        impl->revision = std::stoll(rev->text(0));
+        const std::string text = rev->text(0);
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), impl->revision);
+        if (ec != std::errc() || p != text.data() + text.size())
+            return unexpected(
+                Error::make(ErrorCode::Corrupt, "store " + path + " has a damaged revision"));
     }
     std::unique_ptr<Store> store(new Store(std::move(impl)));
     store->m_revision = store->m_impl->revision;
@@ -485,7 +500,9 @@ Expected<Page, Error> Store::list(const EntitySchema& s, const ListQuery& q) {
             break;
         }
         lastSeq = stm.integer(0);
-        page.data.push_back(json::parse(stm.text(1)));
+        auto body = parseRow(stm.text(1));
+        if (!body) return unexpected(body.error());
+        page.data.push_back(std::move(*body));
     }
     return page;
 }
@@ -499,7 +516,9 @@ Expected<std::vector<json>, Error> Store::all(const EntitySchema& s) {
         auto r = (*st)->step();
         if (!r) return unexpected(r.error());
         if (!*r) break;
-        out.push_back(json::parse((*st)->text(0)));
+        auto body = parseRow((*st)->text(0));
+        if (!body) return unexpected(body.error());
+        out.push_back(std::move(*body));
     }
     return out;
 }
@@ -599,7 +618,7 @@ Expected<std::vector<HistoryEntry>, Error> Store::history(std::int64_t beforeRev
         if (!*r) break;
         const std::int64_t rev = (*st)->integer(0);
         if (out.empty() || out.back().revision != rev)
-            out.push_back({rev, std::stod((*st)->text(1)), (*st)->text(2), {}});
+            out.push_back({rev, std::strtod((*st)->text(1).c_str(), nullptr), (*st)->text(2), {}});
         out.back().changes.push_back(
             {(*st)->text(3), (*st)->text(4), (*st)->text(5), nullptr, nullptr});
     }
@@ -635,7 +654,9 @@ Expected<WriteResult, Error> Store::rollback(std::int64_t revision, const std::s
             if (s.op == "create") {
                 if (auto d = m_impl->del(*sch, s.id, false); !d) return d;
             } else {
-                json before = json::parse(s.before);
+                auto parsed = parseRow(s.before);
+                if (!parsed) return unexpected(parsed.error());
+                json before = std::move(*parsed);
                 if (auto p = m_impl->put(*sch, before, false); !p) return p;
             }
         }
