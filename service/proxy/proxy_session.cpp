@@ -184,6 +184,99 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
     co_return RelayResult{ec, false};
 }
 
+bool idempotent(http::verb v) {
+    return v == http::verb::get || v == http::verb::head || v == http::verb::options ||
+           v == http::verb::put || v == http::verb::delete_ || v == http::verb::trace;
+}
+
+// One attempt at the upstream: connection, request, response head.
+struct UpstreamExchange {
+    enum class Outcome { Ok, ClientFailed, UpstreamFailed };
+    Outcome outcome = Outcome::UpstreamFailed;
+    error_code ec;
+    bool timedOut = false;
+    bool reused = false; // the connection came from the pool
+    std::optional<beast::tcp_stream> upstream;
+    beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::buffer_body>> response;
+    Clock::time_point started;
+};
+
+awaitable<void> exchange(beast::tcp_stream& client, beast::flat_buffer& clientBuffer,
+                         http::request_parser<http::buffer_body>& req,
+                         http::request<http::buffer_body>& head, const std::string& host, int port,
+                         const std::string& key, const ServiceInfo& svc, SessionContext& ctx,
+                         std::vector<char>& chunk, bool expectContinue, bool fresh,
+                         UpstreamExchange& x) {
+    error_code ec;
+    asio::ip::tcp::socket socket(client.get_executor());
+    x.reused = !fresh && ctx.pool.take(key, socket);
+    for (int attempts = 0; !x.reused;) {
+        asio::ip::tcp::resolver resolver(client.get_executor());
+        beast::tcp_stream connecting(client.get_executor());
+        connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
+        auto endpoints = co_await resolver.async_resolve(host, std::to_string(port),
+                                                         asio::redirect_error(use_awaitable, ec));
+        if (!ec)
+            co_await connecting.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
+        if (!ec) {
+            socket = connecting.release_socket();
+            socket.set_option(asio::ip::tcp::no_delay(true), ec);
+            break;
+        }
+        x.timedOut = ec == beast::error::timeout;
+        if (++attempts > svc.retries) break; // connect failures count against `retries`
+    }
+    if (!socket.is_open()) {
+        x.outcome = UpstreamExchange::Outcome::UpstreamFailed;
+        co_return;
+    }
+    x.upstream.emplace(std::move(socket));
+    if (expectContinue && !req.is_done()) {
+        static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        client.expires_after(30s);
+        co_await asio::async_write(client, asio::buffer(cont),
+                                   asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            x.outcome = UpstreamExchange::Outcome::ClientFailed;
+            x.ec = ec;
+            co_return;
+        }
+    }
+    x.started = Clock::now();
+    http::serializer<true, http::buffer_body> reqOut{head};
+    const RelayResult sent = co_await relayBody(client, clientBuffer, req, *x.upstream, reqOut,
+                                                chunk, std::chrono::milliseconds(kClientIdle),
+                                                std::chrono::milliseconds(svc.writeTimeoutMs));
+    if (sent.ec) {
+        x.outcome = sent.readSide ? UpstreamExchange::Outcome::ClientFailed
+                                  : UpstreamExchange::Outcome::UpstreamFailed;
+        x.ec = sent.ec;
+        x.timedOut = sent.ec == beast::error::timeout;
+        co_return;
+    }
+    // Interim 1xx responses are consumed here (a bounded number); 101 was never asked for
+    // (Upgrade is not forwarded), so it is a broken upstream.
+    for (int interim = 0;; ++interim) {
+        x.response.emplace();
+        x.response->header_limit(kHeaderLimit);
+        x.response->body_limit(boost::none);
+        if (head.method() == http::verb::head) x.response->skip(true);
+        x.upstream->expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
+        co_await http::async_read_header(*x.upstream, x.buffer, *x.response,
+                                         asio::redirect_error(use_awaitable, ec));
+        const unsigned status = ec ? 0 : x.response->get().result_int();
+        if (ec || status >= 200) break;
+        if (status == 101 || interim >= 10) {
+            ec = http::error::bad_status;
+            break;
+        }
+    }
+    x.ec = ec;
+    x.timedOut = ec == beast::error::timeout;
+    x.outcome = ec ? UpstreamExchange::Outcome::UpstreamFailed : UpstreamExchange::Outcome::Ok;
+}
+
 } // namespace
 
 awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ctx) {
@@ -366,85 +459,44 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             upstreamHost = target.host;
             upstreamPort = target.port;
         }
-        // Connect: a pooled connection, else a new one, retrying connect failures.
+        // The exchange: connect (a pooled connection, else a new one), send the request, read
+        // the response head. A request without a body that failed on a reused connection
+        // before any response byte is sent again once on a fresh connection when its method
+        // is idempotent: the upstream may have closed the idle connection in the meantime.
         const std::string key = upstreamHost + ":" + std::to_string(upstreamPort);
-        asio::ip::tcp::socket upstreamSocket(client.get_executor());
-        bool reused = ctx.pool.take(key, upstreamSocket);
-        int attempts = 0;
-        bool timedOut = false;
-        while (!reused) {
-            asio::ip::tcp::resolver resolver(client.get_executor());
-            beast::tcp_stream connecting(client.get_executor());
-            connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
-            auto endpoints =
-                co_await resolver.async_resolve(upstreamHost, std::to_string(upstreamPort),
-                                                asio::redirect_error(use_awaitable, ec));
-            if (!ec)
-                co_await connecting.async_connect(endpoints,
-                                                  asio::redirect_error(use_awaitable, ec));
-            if (!ec) {
-                upstreamSocket = connecting.release_socket();
-                upstreamSocket.set_option(asio::ip::tcp::no_delay(true), ec);
-                break;
-            }
-            timedOut = ec == beast::error::timeout;
-            if (++attempts > svc.retries) break;
-        }
-        if (!upstreamSocket.is_open()) {
-            co_await sendUpstreamError(client, timedOut);
+        const bool replayable = req.is_done() && idempotent(head.method());
+        std::optional<UpstreamExchange> attemptState;
+        for (int attempt = 0;; ++attempt) {
+            attemptState.emplace(); // drops a failed attempt's connection
+            co_await exchange(client, clientBuffer, req, head, upstreamHost, upstreamPort, key, svc,
+                              ctx, requestChunk, expectContinue, attempt > 0, *attemptState);
+            const UpstreamExchange& x = *attemptState;
+            // Only a connection the upstream had already closed (nothing of a response read)
+            // is replayed; a bad response or a timeout means the request was taken.
+            const bool staleConnection =
+                x.ec == asio::error::eof || x.ec == http::error::end_of_stream ||
+                x.ec == asio::error::connection_reset || x.ec == asio::error::broken_pipe;
+            if (x.outcome == UpstreamExchange::Outcome::UpstreamFailed && x.reused && replayable &&
+                staleConnection && x.buffer.size() == 0 && attempt == 0)
+                continue;
             break;
         }
-        beast::tcp_stream upstream(std::move(upstreamSocket));
-        if (expectContinue && !req.is_done()) {
-            static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
-            client.expires_after(30s);
-            co_await asio::async_write(client, asio::buffer(cont),
-                                       asio::redirect_error(use_awaitable, ec));
-            if (ec) break;
-        }
-        const auto upstreamStart = Clock::now();
-        http::serializer<true, http::buffer_body> reqOut{head};
-        const RelayResult sent = co_await relayBody(
-            client, clientBuffer, req, upstream, reqOut, requestChunk,
-            std::chrono::milliseconds(kClientIdle), std::chrono::milliseconds(svc.writeTimeoutMs));
-        ec = sent.ec;
-        if (ec && sent.readSide) {
+        UpstreamExchange& x = *attemptState;
+        if (x.outcome == UpstreamExchange::Outcome::ClientFailed) {
             // The client's body is malformed or stopped: the upstream connection, holding a
-            // partial request, is dropped with this scope and never pooled.
-            if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
-                co_await sendError(client, 400, "Bad request: " + ec.message(), false);
+            // partial request, is dropped and never pooled.
+            if (x.ec.category() == http::make_error_code(http::error::bad_chunk).category())
+                co_await sendError(client, 400, "Bad request: " + x.ec.message(), false);
             break;
         }
-        if (ec) {
-            co_await sendUpstreamError(client, ec == beast::error::timeout);
+        if (x.outcome == UpstreamExchange::Outcome::UpstreamFailed) {
+            co_await sendUpstreamError(client, x.timedOut);
             break;
         }
-
-        // The response, streamed back.
-        beast::flat_buffer upstreamBuffer;
-        // Interim 1xx responses are consumed here (a bounded number); 101 was never asked for
-        // (Upgrade is not forwarded), so it is a broken upstream.
-        std::optional<http::response_parser<http::buffer_body>> parsed;
-        for (int interim = 0;; ++interim) {
-            parsed.emplace();
-            parsed->header_limit(kHeaderLimit);
-            parsed->body_limit(boost::none);
-            if (head.method() == http::verb::head) parsed->skip(true);
-            upstream.expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
-            co_await http::async_read_header(upstream, upstreamBuffer, *parsed,
-                                             asio::redirect_error(use_awaitable, ec));
-            const unsigned status = ec ? 0 : parsed->get().result_int();
-            if (ec || status >= 200) break;
-            if (status == 101 || interim >= 10) {
-                ec = http::error::bad_status;
-                break;
-            }
-        }
-        auto& res = *parsed;
-        if (ec) {
-            co_await sendUpstreamError(client, ec == beast::error::timeout);
-            break;
-        }
+        beast::tcp_stream& upstream = *x.upstream;
+        beast::flat_buffer& upstreamBuffer = x.buffer;
+        const auto upstreamStart = x.started;
+        auto& res = *x.response;
         const auto upstreamLatency =
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - upstreamStart)
                 .count();

@@ -26,6 +26,7 @@ private slots:
     void keepAliveAndPooling();
     void upstreamDown();
     void balancing();
+    void staleConnectionIsReplayed();
     void configChangesAreLive();
     void headersCanBeSwitchedOff();
 
@@ -260,6 +261,39 @@ void TestProxy::balancing() {
     auto none = m_node.proxy().request("GET", "/nobody", {}, {{"Host", "gw.test"}});
     QCOMPARE(none.status, 503);
     QCOMPARE(none.json()["message"], "failure to get a peer from the ring-balancer");
+}
+
+void TestProxy::staleConnectionIsReplayed() {
+    // The upstream closes an idle keep-alive connection just as the proxy reuses it: a GET is
+    // sent again on a fresh connection; a POST with a body is not replayed.
+    FakeUpstream flaky;
+    FakeUpstream::Reply reply;
+    reply.body = "fresh";
+    reply.dropReused = true;
+    flaky.setReply(reply);
+    auto api = m_node.local();
+    QCOMPARE(
+        api.json("POST", "/services",
+                 {{"name", "flaky"}, {"url", "http://127.0.0.1:" + std::to_string(flaky.port())}})
+            .status,
+        201);
+    QCOMPARE(api.json("POST", "/services/flaky/routes", {{"paths", {"/flaky"}}}).status, 201);
+    QTcpSocket sock; // one client connection: one worker, one pool
+    sock.connectToHost(QStringLiteral("127.0.0.1"), m_node.proxyPort());
+    QVERIFY(sock.waitForConnected(2000));
+    sock.write("GET /flaky HTTP/1.1\r\nHost: gw.test\r\n\r\n");
+    QCOMPARE(RawHttpClient::readReply(sock, 5000).status, 200);
+    sock.write("GET /flaky HTTP/1.1\r\nHost: gw.test\r\n\r\n");
+    auto second = RawHttpClient::readReply(sock, 5000);
+    QCOMPARE(second.status, 200);
+    QCOMPARE(second.body, QByteArray("fresh"));
+    const auto conns = flaky.requestConnections();
+    QCOMPARE(conns.size(), 3u); // answered, dropped on the reused connection, answered again
+    QCOMPARE(conns[1], conns[0]);
+    QVERIFY(conns[2] != conns[1]);
+    sock.write("POST /flaky HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 4\r\n\r\nbody");
+    QCOMPARE(RawHttpClient::readReply(sock, 5000).status, 502);
+    QCOMPARE(flaky.requestConnections().size(), 4u); // sent once, never replayed
 }
 
 void TestProxy::configChangesAreLive() {

@@ -74,6 +74,7 @@ void FakeUpstream::acceptLoop() {
 
 void FakeUpstream::serve(int fd, int connection) {
     std::string buf;
+    int served = 0;
     char chunk[8192];
     auto fill = [&]() -> bool {
         pollfd p{fd, POLLIN, 0};
@@ -114,6 +115,7 @@ void FakeUpstream::serve(int fd, int connection) {
                 reply = m_reply;
             }
             buf.erase(0, total);
+            if (reply.dropReused && ++served > 1) goto done;
             if (reply.delayMs > 0) {
                 for (int waited = 0; waited < reply.delayMs && !m_stop; waited += 10)
                     std::this_thread::sleep_for(std::chrono::milliseconds(10));

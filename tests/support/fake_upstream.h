@@ -22,6 +22,7 @@ public:
         std::string raw;         // when set, sent verbatim instead of the fields above
         bool closeAfter = false; // close the connection after replying
         int delayMs = 0;         // wait before replying
+        bool dropReused = false; // close, without replying, a connection's second request
     };
 
     FakeUpstream();
