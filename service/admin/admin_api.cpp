@@ -122,18 +122,23 @@ HttpResponse AdminApi::status() {
         if (!n) return errorResponse(n.error());
         counts[s->name] = *n;
     }
-    return jsonResponse(200,
-                        json{
-                            {"version", m_info.version},
-                            {"role", m_info.role},
-                            {"node_id", m_info.nodeId},
-                            {"revision", m_store.revision()},
-                            {"configuration_hash", configHash()},
-                            {"uptime_seconds", static_cast<std::int64_t>(now() - m_info.startedAt)},
-                            {"entities", counts},
-                            {"database", {{"reachable", true}}},
-                            {"events", {{"subscribers", m_events.subscribers()}}},
-                        });
+    json out = {
+        {"version", m_info.version},
+        {"role", m_info.role},
+        {"node_id", m_info.nodeId},
+        {"revision", m_store.revision()},
+        {"configuration_hash", configHash()},
+        {"uptime_seconds", static_cast<std::int64_t>(now() - m_info.startedAt)},
+        {"entities", counts},
+        {"database", {{"reachable", true}}},
+        {"events", {{"subscribers", m_events.subscribers()}}},
+    };
+    if (m_onStatus) {
+        const json extra = m_onStatus();
+        for (const auto& [k, v] : extra.items())
+            out[k] = v;
+    }
+    return jsonResponse(200, out);
 }
 
 HttpResponse AdminApi::endpoints() {

@@ -52,6 +52,8 @@ public:
     void onCommit(std::function<void(std::int64_t revision)> callback) {
         m_onCommit = std::move(callback);
     }
+    // Extra sections for GET /status (the proxy's live counters), called on the main thread.
+    void onStatus(std::function<nlohmann::json()> callback) { m_onStatus = std::move(callback); }
 
 private:
     using json = nlohmann::json;
@@ -90,6 +92,7 @@ private:
     EventHub& m_events;
     NodeInfo m_info;
     std::function<void(std::int64_t)> m_onCommit;
+    std::function<nlohmann::json()> m_onStatus;
     std::int64_t m_hashRevision = -1;
     std::string m_hash;
 };

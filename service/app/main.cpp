@@ -213,6 +213,19 @@ int main(int argc, char** argv) {
     if (auto err = server.start(); !err.empty()) return fail(err);
     proxy::ProxyServer proxyServer(*settings, snapshots);
     if (auto err = proxyServer.start(); !err.empty()) return fail(err);
+    api.onStatus([&proxyServer] {
+        const proxy::ProxyTotals t = proxyServer.totals();
+        return nlohmann::json{{"proxy",
+                               {{"requests_total", t.requests},
+                                {"responses",
+                                 {{"1xx", t.status[1]},
+                                  {"2xx", t.status[2]},
+                                  {"3xx", t.status[3]},
+                                  {"4xx", t.status[4]},
+                                  {"5xx", t.status[5]}}},
+                                {"connections_accepted", t.connectionsAccepted},
+                                {"connections_active", t.connectionsActive}}}};
+    });
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     boost::asio::steady_timer drain(ioc);

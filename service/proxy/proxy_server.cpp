@@ -32,6 +32,7 @@ struct Worker {
     BalancerState balancer;
     bool stopping = false;    // this worker's thread only
     std::atomic<int> busy{0}; // requests between their header and their last byte
+    ProxyStats stats;
     std::thread thread;
 };
 
@@ -109,6 +110,7 @@ std::string ProxyServer::start() {
                                w->balancer,
                                w->stopping,
                                w->busy,
+                               w->stats,
                                acc->local_endpoint().port(),
                                d.settings.latencyHeaders,
                                d.settings.requestIdHeader};
@@ -118,6 +120,18 @@ std::string ProxyServer::start() {
         w->thread = std::thread([raw] { raw->ioc.run(); });
     }
     return {};
+}
+
+ProxyTotals ProxyServer::totals() const {
+    ProxyTotals t;
+    for (const auto& w : m_impl->workers) {
+        t.requests += w->stats.requests.load(std::memory_order_relaxed);
+        for (int i = 1; i <= 5; ++i)
+            t.status[i] += w->stats.status[i].load(std::memory_order_relaxed);
+        t.connectionsAccepted += w->stats.connectionsAccepted.load(std::memory_order_relaxed);
+        t.connectionsActive += w->stats.connectionsActive.load(std::memory_order_relaxed);
+    }
+    return t;
 }
 
 void ProxyServer::stop() {

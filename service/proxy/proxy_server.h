@@ -4,6 +4,7 @@
 // close. start() and stop() are called from the main thread.
 
 #include "app/settings.h"
+#include "proxy/proxy_stats.h"
 
 #include <memory>
 #include <string>
@@ -22,6 +23,8 @@ public:
     std::string start();
     // Stops accepting, lets requests in flight finish (bounded by their timeouts), joins.
     void stop();
+    // Counters summed over the workers; any thread.
+    ProxyTotals totals() const;
 
     struct Impl;
 

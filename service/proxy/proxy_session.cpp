@@ -67,9 +67,10 @@ void setKongError(http::response<Body>& res, int status, const std::string& mess
     res.prepare_payload();
 }
 
-awaitable<void> sendError(beast::tcp_stream& client, int status, const std::string& message,
-                          bool keepAlive,
+awaitable<void> sendError(beast::tcp_stream& client, ProxyStats& stats, int status,
+                          const std::string& message, bool keepAlive,
                           const std::vector<std::pair<std::string, std::string>>& extra = {}) {
+    stats.countStatus(status);
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     setKongError(res, status, message);
     for (const auto& [k, v] : extra)
@@ -83,12 +84,12 @@ awaitable<void> sendError(beast::tcp_stream& client, int status, const std::stri
 // Request ids need to be unique, not secret: a per-thread generator seeded once from the
 // CSPRNG avoids a locked RAND_bytes call per request.
 // Kong's answers when the upstream fails: 504 for a timeout, 502 for anything else.
-awaitable<void> sendUpstreamError(beast::tcp_stream& client, bool timedOut) {
+awaitable<void> sendUpstreamError(beast::tcp_stream& client, ProxyStats& stats, bool timedOut) {
     if (timedOut)
-        co_await sendError(client, 504, "The upstream server is timing out", false);
+        co_await sendError(client, stats, 504, "The upstream server is timing out", false);
     else
-        co_await sendError(client, 502, "An invalid response was received from the upstream server",
-                           false);
+        co_await sendError(client, stats, 502,
+                           "An invalid response was received from the upstream server", false);
 }
 
 std::string requestId() {
@@ -283,6 +284,12 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
     error_code ec;
     const std::string peer = socket.remote_endpoint(ec).address().to_string();
     beast::tcp_stream client(std::move(socket));
+    ctx.stats.connectionsAccepted.fetch_add(1, std::memory_order_relaxed);
+    ctx.stats.connectionsActive.fetch_add(1, std::memory_order_relaxed);
+    struct ActiveGuard {
+        ProxyStats& s;
+        ~ActiveGuard() { s.connectionsActive.fetch_sub(1, std::memory_order_relaxed); }
+    } activeGuard{ctx.stats};
     beast::flat_buffer clientBuffer;
     // Body relay buffers, allocated once per connection (a heap buffer: g++ 12 cannot keep a
     // plain array in a coroutine frame).
@@ -311,7 +318,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             const std::string_view raw(static_cast<const char*>(clientBuffer.data().data()),
                                        headEnd + 4);
             if (auto refusal = checkRawHead(raw)) {
-                co_await sendError(client, refusal->status, refusal->message, false);
+                co_await sendError(client, ctx.stats, refusal->status, refusal->message, false);
                 break;
             }
         }
@@ -320,14 +327,16 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
                                              asio::redirect_error(use_awaitable, ec));
         if (ec) {
             if (ec == http::error::header_limit)
-                co_await sendError(client, 431, "Request header fields too large", false);
+                co_await sendError(client, ctx.stats, 431, "Request header fields too large",
+                                   false);
             else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                      ec != asio::error::eof && ec != asio::error::connection_reset &&
                      ec != asio::error::operation_aborted)
-                co_await sendError(client, 400, "Bad request", false);
+                co_await sendError(client, ctx.stats, 400, "Bad request", false);
             break;
         }
         const auto started = Clock::now();
+        ctx.stats.requests.fetch_add(1, std::memory_order_relaxed);
         ++ctx.busy;
         struct BusyGuard {
             std::atomic<int>& n;
@@ -344,7 +353,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         }
         if (auto refusal =
                 checkRequestHead(head.version(), head.method_string(), head.target(), headers)) {
-            co_await sendError(client, refusal->status, refusal->message, false);
+            co_await sendError(client, ctx.stats, refusal->status, refusal->message, false);
             break;
         }
         std::string target(head.target());
@@ -357,7 +366,8 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
                 target.substr(7, slash == std::string::npos ? std::string::npos : slash - 7);
             target = slash == std::string::npos ? "/" : target.substr(slash);
         } else if (target.empty() || target.front() != '/') {
-            co_await sendError(client, 400, "Bad request: unsupported request target", false);
+            co_await sendError(client, ctx.stats, 400, "Bad request: unsupported request target",
+                               false);
             break;
         }
         const auto q = target.find('?');
@@ -365,7 +375,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
                           query = q == std::string::npos ? "" : target.substr(q);
         const NormalizedPath norm = normalizePath(rawPath);
         if (!norm.error.empty()) {
-            co_await sendError(client, 400, "Bad request: " + norm.error, false);
+            co_await sendError(client, ctx.stats, 400, "Bad request: " + norm.error, false);
             break;
         }
         std::string host = authority;
@@ -395,7 +405,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         if (!match.route) {
             // With an unread body the connection cannot carry another request.
             const bool again = keepAlive && req.is_done() && !ctx.stopping;
-            co_await sendError(client, 404, "no Route matched with those values", again);
+            co_await sendError(client, ctx.stats, 404, "no Route matched with those values", again);
             if (!again) break;
             continue;
         }
@@ -408,12 +418,12 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             } else {
                 extra.emplace_back("Location", "https://" + authority + target);
             }
-            co_await sendError(client, code, "Please use HTTPS protocol", false, extra);
+            co_await sendError(client, ctx.stats, code, "Please use HTTPS protocol", false, extra);
             break;
         }
         auto svcIt = snap->services.find(match.route->serviceId);
         if (svcIt == snap->services.end() || !svcIt->second.enabled) {
-            co_await sendError(client, 503, "no Service found with those values", false);
+            co_await sendError(client, ctx.stats, 503, "no Service found with those values", false);
             break;
         }
         const ServiceInfo& svc = svcIt->second;
@@ -449,8 +459,8 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         int upstreamPort = svc.port;
         if (auto up = snap->upstreams.find(svc.host); up != snap->upstreams.end()) {
             if (up->second.schedule.empty()) {
-                co_await sendError(client, 503, "failure to get a peer from the ring-balancer",
-                                   false);
+                co_await sendError(client, ctx.stats, 503,
+                                   "failure to get a peer from the ring-balancer", false);
                 break;
             }
             std::size_t& next = ctx.balancer[up->second.id];
@@ -486,11 +496,11 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             // The client's body is malformed or stopped: the upstream connection, holding a
             // partial request, is dropped and never pooled.
             if (x.ec.category() == http::make_error_code(http::error::bad_chunk).category())
-                co_await sendError(client, 400, "Bad request: " + x.ec.message(), false);
+                co_await sendError(client, ctx.stats, 400, "Bad request: " + x.ec.message(), false);
             break;
         }
         if (x.outcome == UpstreamExchange::Outcome::UpstreamFailed) {
-            co_await sendUpstreamError(client, x.timedOut);
+            co_await sendUpstreamError(client, ctx.stats, x.timedOut);
             break;
         }
         beast::tcp_stream& upstream = *x.upstream;
@@ -501,6 +511,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - upstreamStart)
                 .count();
         auto& rhead = res.get();
+        ctx.stats.countStatus(rhead.result_int());
         const bool upstreamKeepAlive = rhead.keep_alive();
         const bool resChunked = rhead.chunked();
         const auto resLength = res.content_length();

@@ -3,6 +3,7 @@
 // worker's thread only.
 
 #include "proxy/config_snapshot.h"
+#include "proxy/proxy_stats.h"
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -33,6 +34,7 @@ struct SessionContext {
     BalancerState& balancer;
     const bool& stopping;
     std::atomic<int>& busy; // requests in progress on this worker, for a graceful stop
+    ProxyStats& stats;      // this worker's counters
     unsigned short listenerPort;
     bool latencyHeaders = true;
     bool requestIdHeader = true;

@@ -29,6 +29,7 @@ private slots:
     void staleConnectionIsReplayed();
     void configChangesAreLive();
     void headersCanBeSwitchedOff();
+    void statusCountsTraffic();
 
 private:
     QByteArray upstreamRequest(int i = -1) const {
@@ -329,6 +330,28 @@ void TestProxy::headersCanBeSwitchedOff() {
         QVERIFY2(!name.startsWith("x-portico-"), name.constData());
     QVERIFY(!upstreamRequest().contains("X-Portico-Request-Id"));
     QCOMPARE(quiet.terminate(), 0);
+}
+
+void TestProxy::statusCountsTraffic() {
+    const json before = m_node.local().request("GET", "/status").json()["proxy"];
+    QCOMPARE(m_node.proxy().request("GET", "/echo/s", {}, {{"Host", "gw.test"}}).status, 200);
+    QCOMPARE(m_node.proxy().request("GET", "/nowhere", {}, {{"Host", "gw.test"}}).status, 404);
+    QTcpSocket idle; // an open connection shows as active
+    idle.connectToHost(QStringLiteral("127.0.0.1"), m_node.proxyPort());
+    QVERIFY(idle.waitForConnected(2000));
+    QTest::qWait(100);
+    const json after = m_node.local().request("GET", "/status").json()["proxy"];
+    QCOMPARE(after["requests_total"].get<long long>() - before["requests_total"].get<long long>(),
+             2LL);
+    QCOMPARE(after["responses"]["2xx"].get<long long>() -
+                 before["responses"]["2xx"].get<long long>(),
+             1LL);
+    QCOMPARE(after["responses"]["4xx"].get<long long>() -
+                 before["responses"]["4xx"].get<long long>(),
+             1LL);
+    QVERIFY(after["connections_accepted"].get<long long>() >=
+            before["connections_accepted"].get<long long>() + 3);
+    QVERIFY(after["connections_active"].get<long long>() >= 1);
 }
 
 QTEST_GUILESS_MAIN(TestProxy)
