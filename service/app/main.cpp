@@ -230,10 +230,9 @@ int main(int argc, char** argv) {
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     boost::asio::steady_timer drain(ioc);
     std::function<void()> waitDrained;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(24);
-    auto drainUntil = std::make_shared<std::chrono::steady_clock::time_point>(deadline);
+    std::chrono::steady_clock::time_point drainUntil; // set when a stop signal arrives
     waitDrained = [&] {
-        if (server.activeSessions() == 0 || std::chrono::steady_clock::now() > *drainUntil) {
+        if (server.activeSessions() == 0 || std::chrono::steady_clock::now() > drainUntil) {
             ioc.stop();
             return;
         }
@@ -246,7 +245,7 @@ int main(int argc, char** argv) {
                                 ", finishing in-flight requests");
         server.stop();
         proxyServer.stop();
-        *drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         waitDrained();
     });
     log::notice("main", "porticod " PORTICO_VERSION " started (role " + settings->role +
