@@ -174,7 +174,8 @@ void TestProxy::forwardedHeaders() {
 
 void TestProxy::streamedBodies() {
     // A chunked request body arrives whole; a chunked response is relayed chunked.
-    m_upstream->setReply({200, "response body in pieces", {{"X-Up", "1"}}, true});
+    m_upstream->setReply(
+        FakeUpstream::Reply::with(200, "response body in pieces", {{"X-Up", "1"}}, true));
     const QByteArray raw =
         "POST /echo/upload HTTP/1.1\r\nHost: gw.test\r\nTransfer-Encoding: chunked\r\n"
         "Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
@@ -188,7 +189,7 @@ void TestProxy::streamedBodies() {
     QVERIFY2(seen.contains("hello") && seen.contains(" world") && seen.endsWith("\r\n0\r\n\r\n"),
              seen.constData());
     // Content-Length bodies keep their length.
-    m_upstream->setReply({201, "created", {}, false});
+    m_upstream->setReply(FakeUpstream::Reply::with(201, "created", {}, false));
     auto posted = m_node.proxy().request("POST", "/echo/p", "0123456789", {{"Host", "gw.test"}});
     QCOMPARE(posted.status, 201);
     QVERIFY(upstreamRequest().endsWith("Content-Length: 10\r\n\r\n0123456789") ||
@@ -227,8 +228,8 @@ void TestProxy::upstreamDown() {
 
 void TestProxy::balancing() {
     FakeUpstream a, b, disabled;
-    a.setReply({200, "a", {}, false});
-    b.setReply({200, "b", {}, false});
+    a.setReply(FakeUpstream::Reply::with(200, "a", {}, false));
+    b.setReply(FakeUpstream::Reply::with(200, "b", {}, false));
     auto api = m_node.local();
     QCOMPARE(api.json("POST", "/upstreams", {{"name", "pool.internal"}}).status, 201);
     for (auto [up, weight] : {std::pair{&a, 200}, std::pair{&b, 100}, std::pair{&disabled, 0}})

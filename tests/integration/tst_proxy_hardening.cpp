@@ -297,7 +297,7 @@ void TestProxyHardening::misbehavingUpstream() {
     }
     // The upstream connection that carried a bad response is never reused: the next request
     // arrives on a new one.
-    m_bad->setReply({200, "fine", {}, false});
+    m_bad->setReply(FakeUpstream::Reply::with(200, "fine", {}, false));
     auto next = m_node.proxy().request("GET", "/bad", {}, {{"Host", "a"}});
     QCOMPARE(next.status, 200);
     QCOMPARE(next.body, QByteArray("fine"));

@@ -23,6 +23,17 @@ public:
         bool closeAfter = false; // close the connection after replying
         int delayMs = 0;         // wait before replying
         bool dropReused = false; // close, without replying, a connection's second request
+
+        static Reply with(int status, std::string body,
+                          std::vector<std::pair<std::string, std::string>> headers = {},
+                          bool chunked = false) {
+            Reply r;
+            r.status = status;
+            r.body = std::move(body);
+            r.headers = std::move(headers);
+            r.chunked = chunked;
+            return r;
+        }
     };
 
     FakeUpstream();
