@@ -12,9 +12,6 @@ using portico::test::PorticodProcess;
 using portico::test::RawHttpClient;
 
 namespace {
-QByteArray str(const json& j) {
-    return QByteArray::fromStdString(j.dump());
-}
 std::string idOf(const HttpReply& r) {
     return r.json()["id"].get<std::string>();
 }
