@@ -9,6 +9,7 @@
 #include "admin/responses.h"
 #include "admin/tokens.h"
 #include "app/log.h"
+#include "core/text.h"
 #include "store/store.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -42,12 +43,6 @@ struct Connection {
     bool busy = false;
     std::function<void()> close;
 };
-
-inline std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 inline std::string hostOnly(const std::string& hostHeader) {
     if (!hostHeader.empty() && hostHeader.front() == '[')
@@ -90,19 +85,19 @@ struct AdminServer::Impl {
     // carry a valid token.
     std::optional<HttpResponse> refuseTcp(HttpRequest& req) {
         const std::string host =
-            req.header("host") ? detail::lower(detail::hostOnly(*req.header("host"))) : "";
+            req.header("host") ? toLower(detail::hostOnly(*req.header("host"))) : "";
         const bool hostOk = host == "localhost" || host == "127.0.0.1" || host == "[::1]" ||
                             (settings.adminListen && host == settings.adminListen->host);
         if (!hostOk)
             return messageResponse(403, "Forbidden: the Host header does not name this Admin API");
         if (const auto* origin = req.header("origin")) {
-            const std::string self = "http://" + detail::lower(*req.header("host"));
-            if (detail::lower(*origin) != self)
+            const std::string self = "http://" + toLower(*req.header("host"));
+            if (toLower(*origin) != self)
                 return messageResponse(403, "Forbidden: cross-origin requests are not accepted");
         }
         const std::string* auth = req.header("authorization");
         std::string token;
-        if (auth && detail::lower(auth->substr(0, 7)) == "bearer ") token = auth->substr(7);
+        if (auth && toLower(auth->substr(0, 7)) == "bearer ") token = auth->substr(7);
         auto name = token.empty() ? Expected<std::string, Error>(std::string())
                                   : store.tokenName(hashToken(token));
         if (!name) return errorResponse(name.error());
@@ -204,7 +199,7 @@ struct AdminServer::Impl {
             req.target = std::string(head.target());
             splitTarget(req.target, req.path, req.query);
             for (const auto& f : head)
-                req.headers[detail::lower(std::string(f.name_string()))] = std::string(f.value());
+                req.headers[toLower(std::string(f.name_string()))] = std::string(f.value());
             req.actor = peer;
             const bool isConfig = req.path == "/config" || req.path.rfind("/config/", 0) == 0;
             const std::size_t limit = isConfig ? settings.configBodyLimit : settings.adminBodyLimit;
@@ -214,7 +209,7 @@ struct AdminServer::Impl {
                                                  std::to_string(limit) + " bytes)");
             } else {
                 parser.body_limit(limit);
-                if (detail::lower(std::string(head[http::field::expect])) == "100-continue") {
+                if (toLower(std::string(head[http::field::expect])) == "100-continue") {
                     static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
                     co_await asio::async_write(stream, asio::buffer(cont),
                                                asio::redirect_error(use_awaitable, ec));

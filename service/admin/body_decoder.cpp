@@ -1,5 +1,7 @@
 #include "admin/body_decoder.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 
 namespace portico::admin {
@@ -110,8 +112,7 @@ bool decodeMultipart(std::string_view body, const std::string& boundary, json& o
         const std::size_t next = body.find("\r\n" + delimiter, headersEnd + 4);
         if (next == std::string_view::npos) return false;
         std::string value(body.substr(headersEnd + 4, next - headersEnd - 4));
-        std::string lowerHeaders = headers;
-        std::transform(lowerHeaders.begin(), lowerHeaders.end(), lowerHeaders.begin(), ::tolower);
+        const std::string lowerHeaders = toLower(headers);
         const std::size_t nameAt = lowerHeaders.find("name=\"");
         if (nameAt == std::string::npos) return false;
         const std::size_t nameEnd = headers.find('"', nameAt + 6);
@@ -140,7 +141,7 @@ Expected<DecodedBody, Error> decodeBody(const HttpRequest& req) {
     if (const auto* ct = req.header("content-type")) {
         type = ct->substr(0, ct->find(';'));
         type.erase(std::remove_if(type.begin(), type.end(), ::isspace), type.end());
-        std::transform(type.begin(), type.end(), type.begin(), ::tolower);
+        type = toLower(type);
     }
     const bool blank = std::all_of(req.body.begin(), req.body.end(), ::isspace);
     if (blank) return out;

@@ -1,5 +1,7 @@
 #include "app/settings.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
@@ -20,8 +22,7 @@ std::string trim(std::string s) {
 
 std::string normalizeKey(std::string k) {
     std::replace(k.begin(), k.end(), '-', '_');
-    std::transform(k.begin(), k.end(), k.begin(), ::tolower);
-    return k;
+    return toLower(k);
 }
 
 Expected<ListenAddress, std::string> parseListen(const std::string& item) {

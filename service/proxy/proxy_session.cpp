@@ -3,6 +3,7 @@
 #include "proxy/proxy_session.h"
 
 #include "core/hex.h"
+#include "core/text.h"
 #include "proxy/path_normalizer.h"
 #include "proxy/request_checks.h"
 
@@ -346,10 +347,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
         const std::string id = ctx.requestIdHeader ? requestId() : std::string();
         std::vector<std::pair<std::string, std::string>> headers;
         for (const auto& f : head) {
-            std::string name(f.name_string());
-            for (auto& c : name)
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            headers.emplace_back(std::move(name), std::string(f.value()));
+            headers.emplace_back(toLower(f.name_string()), std::string(f.value()));
         }
         if (auto refusal =
                 checkRequestHead(head.version(), head.method_string(), head.target(), headers)) {
@@ -385,8 +383,7 @@ awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ct
             port = std::atoi(host.c_str() + colon + 1);
             host.resize(colon);
         }
-        for (auto& c : host)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        host = toLower(host);
 
         auto snap = ctx.snapshots.get();
         const std::string method(head.method_string());

@@ -1,5 +1,7 @@
 #include "proxy/request_checks.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -7,15 +9,8 @@ namespace portico::proxy {
 
 namespace {
 
-std::string trimLower(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
+std::string toLowerTrimmed(std::string_view s) {
+    return toLower(trim(s));
 }
 
 Refusal bad(std::string why) {
@@ -33,7 +28,7 @@ std::optional<Refusal> checkRawHead(std::string_view head) {
         const auto colon = head.find(':', pos + 2);
         const auto eol = head.find("\r\n", pos + 2);
         if (colon == std::string_view::npos || colon > eol) continue;
-        std::string name = trimLower(head.substr(pos + 2, colon - pos - 2));
+        std::string name = toLowerTrimmed(head.substr(pos + 2, colon - pos - 2));
         if (name.find('_') == std::string::npos) continue;
         std::replace(name.begin(), name.end(), '_', '-');
         if (name == "transfer-encoding" || name == "content-length" || name == "host")
@@ -96,7 +91,7 @@ checkRequestHead(int version, std::string_view method, std::string_view target,
         std::size_t start = 0;
         for (;;) {
             const auto comma = te.find(',', start);
-            codings.push_back(trimLower(std::string_view(te).substr(
+            codings.push_back(toLowerTrimmed(std::string_view(te).substr(
                 start, comma == std::string::npos ? std::string::npos : comma - start)));
             if (comma == std::string::npos) break;
             start = comma + 1;

@@ -1,5 +1,7 @@
 #include "proxy/router.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <re2/re2.h>
 #include <re2/set.h>
@@ -11,26 +13,12 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-bool equalsIgnoreCase(std::string_view lowerA, std::string_view b) {
-    if (lowerA.size() != b.size()) return false;
-    for (std::size_t i = 0; i < b.size(); ++i)
-        if (lowerA[i] != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-    return true;
-}
-
-std::vector<std::string> strings(const json& v, bool toLower = false) {
+std::vector<std::string> strings(const json& v, bool lowerCase = false) {
     std::vector<std::string> out;
     if (v.is_array())
         for (const auto& e : v)
             if (e.is_string())
-                out.push_back(toLower ? lower(e.get<std::string>()) : e.get<std::string>());
+                out.push_back(lowerCase ? toLower(e.get<std::string>()) : e.get<std::string>());
     return out;
 }
 
@@ -38,13 +26,13 @@ std::vector<std::string> strings(const json& v, bool toLower = false) {
 std::pair<std::string, int> hostAndPort(const std::string& s) {
     if (!s.empty() && s.front() == '[') {
         const auto close = s.find(']');
-        if (close == std::string::npos) return {lower(s), -1};
+        if (close == std::string::npos) return {toLower(s), -1};
         const bool hasPort = close + 1 < s.size() && s[close + 1] == ':';
-        return {lower(s.substr(0, close + 1)), hasPort ? std::atoi(s.c_str() + close + 2) : -1};
+        return {toLower(s.substr(0, close + 1)), hasPort ? std::atoi(s.c_str() + close + 2) : -1};
     }
     const auto colon = s.rfind(':');
-    if (colon == std::string::npos || s.find(':') != colon) return {lower(s), -1};
-    return {lower(s.substr(0, colon)), std::atoi(s.c_str() + colon + 1)};
+    if (colon == std::string::npos || s.find(':') != colon) return {toLower(s), -1};
+    return {toLower(s.substr(0, colon)), std::atoi(s.c_str() + colon + 1)};
 }
 
 struct Wildcard {
@@ -285,7 +273,7 @@ Expected<std::shared_ptr<const Router>, Error> Router::build(const std::vector<j
         std::vector<std::pair<std::string, std::vector<std::string>>> headers;
         if (r.contains("headers") && r["headers"].is_object())
             for (const auto& [name, values] : r["headers"].items())
-                headers.emplace_back(lower(name), strings(values, true));
+                headers.emplace_back(toLower(name), strings(values, true));
         const int weight =
             !methods.empty() + !hosts.empty() + !headers.empty() + !paths.empty() + !snis.empty();
         const bool plain = std::none_of(hosts.begin(), hosts.end(), [](const std::string& h) {
@@ -408,7 +396,8 @@ RouteMatch Router::match(const MatchRequest& req) const {
             }
         }
         if (!headersOk) continue;
-        if (!m->snis.empty() && (req.sni.empty() || !sniMatches(m->snis, lower(req.sni)))) continue;
+        if (!m->snis.empty() && (req.sni.empty() || !sniMatches(m->snis, toLower(req.sni))))
+            continue;
 
         result.route = m->route;
         result.protocolRedirect =

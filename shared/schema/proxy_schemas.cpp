@@ -1,4 +1,5 @@
 // Services and routes (Kong's services.lua and routes.lua).
+#include "core/text.h"
 #include "schema/schemas.h"
 #include "schema/typedefs.h"
 #include "schema/validators.h"
@@ -112,9 +113,7 @@ void checkRoute(const json& e, json& errors) {
     if (e["headers"].is_object()) {
         json headerErrors = json::object();
         for (const auto& [name, values] : e["headers"].items()) {
-            std::string lower = name;
-            std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-            if (lower == "host")
+            if (toLower(name) == "host")
                 headerErrors[name] = "cannot contain 'host' header";
             else if (auto err = checkHeaderName(json(name)); !err.empty())
                 headerErrors[name] = err;

@@ -1,0 +1,29 @@
+#include "core/text.h"
+
+#include <cctype>
+
+namespace portico {
+
+std::string toLower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool equalsIgnoreCase(std::string_view lowerA, std::string_view b) {
+    if (lowerA.size() != b.size()) return false;
+    for (std::size_t i = 0; i < b.size(); ++i)
+        if (lowerA[i] != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+
+} // namespace portico
