@@ -143,6 +143,16 @@ void TestConfigChurn::replaceUnderLoad() {
     std::atomic<bool> stop{false}, changing{false};
     std::vector<Loader> loaders(2, Loader{node.proxyPort(), stop, {}, {}, changing});
     std::vector<std::thread> threads;
+    // Stops and joins the load even when a check below fails and returns early.
+    struct JoinGuard {
+        std::atomic<bool>& stop;
+        std::vector<std::thread>& threads;
+        ~JoinGuard() {
+            stop = true;
+            for (auto& t : threads)
+                if (t.joinable()) t.join();
+        }
+    } joinGuard{stop, threads};
     for (auto& l : loaders)
         threads.emplace_back([&l] { l.run(); });
 
@@ -152,8 +162,11 @@ void TestConfigChurn::replaceUnderLoad() {
     for (int round = 1; round <= 30; ++round) {
         const bool big = round % 10 == 0;
         bigOnes += big;
-        auto r = node.local().json("POST", "/config",
-                                   configFor(round, upstream.port(), big ? 10000 : 10 + round));
+        // A 10,000-route configuration takes seconds to validate and store (more under the
+        // sanitizers): a generous client timeout.
+        const json doc = configFor(round, upstream.port(), big ? 10000 : 10 + round);
+        auto r = node.local().request("POST", "/config", QByteArray::fromStdString(doc.dump()),
+                                      {{"Content-Type", "application/json"}}, 120000);
         QVERIFY2(r.status == 201,
                  qPrintable(QString::number(r.status) + " " + QString::fromUtf8(r.body.left(300))));
     }
