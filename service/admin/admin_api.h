@@ -41,9 +41,11 @@ public:
     HttpResponse handle(const HttpRequest& req);
 
     // Replaces the whole configuration from a declarative document (POST /config and the
-    // declarative_config setting). dryRun computes the diff only.
+    // declarative_config setting). dryRun computes the diff only; skipIfUnchanged writes
+    // nothing when the document hashes like the current configuration.
     Expected<nlohmann::json, Error> applyDeclarative(const nlohmann::json& doc,
-                                                     const std::string& actor, bool dryRun);
+                                                     const std::string& actor, bool dryRun,
+                                                     bool skipIfUnchanged = false);
     std::string configHash();
     nlohmann::json exportConfig();
 

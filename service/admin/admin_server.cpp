@@ -52,9 +52,4 @@ std::size_t AdminServer::activeSessions() const {
     return m_impl->active;
 }
 
-unsigned short AdminServer::tcpPort() const {
-    error_code ec;
-    return m_impl->tcp ? m_impl->tcp->local_endpoint(ec).port() : 0;
-}
-
 } // namespace portico::admin

@@ -33,8 +33,6 @@ public:
     // finish and get their response.
     void stop();
     std::size_t activeSessions() const;
-    // The TCP port actually bound (useful with port 0), 0 when the listener is off.
-    unsigned short tcpPort() const;
 
     // Opaque here; defined in admin_session.h for the platform listeners.
     struct Impl;

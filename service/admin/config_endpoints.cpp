@@ -60,7 +60,7 @@ json AdminApi::exportConfig() {
 }
 
 Expected<json, Error> AdminApi::applyDeclarative(const json& doc, const std::string& actor,
-                                                 bool dryRun) {
+                                                 bool dryRun, bool skipIfUnchanged) {
     auto entries = declarative::flatten(doc);
     if (!entries) return unexpected(entries.error());
 
@@ -162,7 +162,7 @@ Expected<json, Error> AdminApi::applyDeclarative(const json& doc, const std::str
     }
     diff["configuration_hash"] = declarative::configHash(desiredRows);
     diff["unchanged"] = diff["configuration_hash"] == configHash();
-    if (dryRun) return diff;
+    if (dryRun || (skipIfUnchanged && diff["unchanged"] == true)) return diff;
     auto result = m_store.replaceAll(desired, actor);
     if (!result) return unexpected(result.error());
     log::info("admin",
@@ -202,14 +202,11 @@ HttpResponse AdminApi::config(const HttpRequest& req) {
     auto doc = declarative::parseDocument(text);
     if (!doc) return errorResponse(doc.error());
     const bool dryRun = flag(req, "dry_run");
-    if (flag(req, "check_hash")) {
-        auto probe = applyDeclarative(*doc, req.actor, true);
-        if (!probe) return errorResponse(probe.error());
-        if ((*probe)["unchanged"] == true) return emptyResponse(304);
-        if (dryRun) return jsonResponse(200, *probe);
-    }
-    auto result = applyDeclarative(*doc, req.actor, dryRun);
+    // With check_hash, an unchanged configuration is found by the same pass that would apply it.
+    const bool checkHash = flag(req, "check_hash");
+    auto result = applyDeclarative(*doc, req.actor, dryRun, checkHash);
     if (!result) return errorResponse(result.error());
+    if (checkHash && (*result)["unchanged"] == true) return emptyResponse(304);
     return jsonResponse(dryRun ? 200 : 201, *result);
 }
 

@@ -23,10 +23,4 @@ const EntitySchema* findSchema(std::string_view collection) {
     return nullptr;
 }
 
-const EntitySchema* findSchemaByForeignName(std::string_view foreignName) {
-    for (const auto* s : allSchemas())
-        if (s->foreignName == foreignName) return s;
-    return nullptr;
-}
-
 } // namespace portico::schema

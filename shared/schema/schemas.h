@@ -23,6 +23,5 @@ EntitySchema makeSniSchema();
 // in which a declarative config is inserted; deletion goes in reverse).
 const std::vector<const EntitySchema*>& allSchemas();
 const EntitySchema* findSchema(std::string_view collection);
-const EntitySchema* findSchemaByForeignName(std::string_view foreignName);
 
 } // namespace portico::schema
