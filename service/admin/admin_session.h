@@ -10,6 +10,7 @@
 #include "admin/tokens.h"
 #include "app/log.h"
 #include "core/text.h"
+#include "net/accept_loop.h"
 #include "store/store.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -245,21 +246,11 @@ struct AdminServer::Impl {
     // Accepts until the acceptor closes; peerName(socket) names who connected.
     template <class Acceptor, class Stream, class PeerName>
     awaitable<void> acceptLoop(Acceptor& acceptor, bool overTcp, PeerName peerName) {
-        for (;;) {
-            error_code ec;
-            auto socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
-            if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-            if (ec) {
-                // EMFILE and friends: back off instead of spinning; existing sessions go on.
-                log::warn("admin", "accept failed: " + ec.message());
-                asio::steady_timer t(acceptor.get_executor(), 100ms);
-                co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
-                continue;
-            }
+        co_await net::acceptLoop(acceptor, "admin", [this, overTcp, peerName](auto socket) {
             std::string peer = peerName(socket);
             asio::co_spawn(ioc, session(Stream(std::move(socket)), std::move(peer), overTcp),
                            asio::detached);
-        }
+        });
     }
 };
 

@@ -1,6 +1,7 @@
 #include "proxy/proxy_server.h"
 
 #include "app/log.h"
+#include "net/accept_loop.h"
 #include "proxy/proxy_session.h"
 
 #include <atomic>
@@ -53,23 +54,14 @@ ProxyServer::~ProxyServer() {
 
 namespace {
 awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, Worker& w, SessionContext ctx) {
-    for (;;) {
+    co_await net::acceptLoop(acceptor, "proxy", [&w, ctx](asio::ip::tcp::socket socket) {
         error_code ec;
-        auto socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        if (ec) {
-            // EMFILE and friends: back off, keep serving the connections we have.
-            log::warn("proxy", "accept failed: " + ec.message());
-            asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(100));
-            co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
-            continue;
-        }
         socket.set_option(asio::ip::tcp::no_delay(true), ec);
         auto session = [](asio::ip::tcp::socket s, SessionContext c) -> awaitable<void> {
             co_await runProxySession(std::move(s), c);
         };
         asio::co_spawn(w.ioc, session(std::move(socket), ctx), asio::detached);
-    }
+    });
 }
 } // namespace
 
