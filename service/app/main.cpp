@@ -187,17 +187,21 @@ int main(int argc, char** argv) {
     // The proxy serves from snapshots built on this thread after every committed revision.
     proxy::SnapshotHolder snapshots;
     auto rebuild = [&](std::int64_t revision) {
-        auto services = (*store)->all(*schema::findSchema("services"));
-        auto routes = (*store)->all(*schema::findSchema("routes"));
-        auto upstreams = (*store)->all(*schema::findSchema("upstreams"));
-        auto targets = (*store)->all(*schema::findSchema("targets"));
-        if (!services || !routes || !upstreams || !targets) {
-            log::error("proxy",
-                       "cannot read the configuration for revision " + std::to_string(revision));
-            return;
+        proxy::ConfigEntities entities;
+        for (auto [name, list] :
+             {std::pair{"services", &entities.services}, std::pair{"routes", &entities.routes},
+              std::pair{"upstreams", &entities.upstreams}, std::pair{"targets", &entities.targets},
+              std::pair{"certificates", &entities.certificates},
+              std::pair{"snis", &entities.snis}}) {
+            auto rows = (*store)->all(*schema::findSchema(name));
+            if (!rows) {
+                log::error("proxy", std::string("cannot read the ") + name + " for revision " +
+                                        std::to_string(revision) + ": " + rows.error().message);
+                return;
+            }
+            *list = std::move(*rows);
         }
-        auto snap =
-            proxy::ConfigSnapshot::build(revision, *services, *routes, *upstreams, *targets);
+        auto snap = proxy::ConfigSnapshot::build(revision, entities);
         if (!snap) {
             log::error("proxy", "revision " + std::to_string(revision) +
                                     " does not compile: " + snap.error().message);
@@ -224,7 +228,8 @@ int main(int argc, char** argv) {
                                   {"4xx", t.status[4]},
                                   {"5xx", t.status[5]}}},
                                 {"connections_accepted", t.connectionsAccepted},
-                                {"connections_active", t.connectionsActive}}}};
+                                {"connections_active", t.connectionsActive},
+                                {"tls_handshake_failures", t.tlsHandshakeFailures}}}};
     });
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -3,15 +3,16 @@
 namespace portico::proxy {
 
 Expected<std::shared_ptr<const ConfigSnapshot>, Error>
-ConfigSnapshot::build(std::int64_t revision, const std::vector<nlohmann::json>& services,
-                      const std::vector<nlohmann::json>& routes,
-                      const std::vector<nlohmann::json>& upstreams,
-                      const std::vector<nlohmann::json>& targets) {
+ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities) {
+    const auto& [services, routes, upstreams, targets, certificates, snis] = entities;
     auto router = Router::build(routes);
     if (!router) return unexpected(router.error());
+    auto certs = TlsCertificates::build(certificates, snis);
+    if (!certs) return unexpected(certs.error());
     auto snap = std::make_shared<ConfigSnapshot>();
     snap->revision = revision;
     snap->router = std::move(*router);
+    snap->certificates = std::move(*certs);
     for (const auto& s : services) {
         ServiceInfo info;
         info.id = s.value("id", "");

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/expected.h"
 #include "proxy/router.h"
+#include "proxy/tls_certificates.h"
 
 #include <atomic>
 #include <cstdint>
@@ -43,18 +44,21 @@ struct UpstreamInfo {
     std::vector<std::uint32_t> schedule;
 };
 
+// The stored entities a snapshot is compiled from (as the store returns them).
+struct ConfigEntities {
+    std::vector<nlohmann::json> services, routes, upstreams, targets, certificates, snis;
+};
+
 struct ConfigSnapshot {
     std::int64_t revision = 0;
+    std::shared_ptr<const TlsCertificates> certificates; // chosen by SNI on TLS listeners
     std::shared_ptr<const Router> router;
     std::unordered_map<std::string, ServiceInfo> services; // by id
     std::unordered_map<std::string, UpstreamInfo>
         upstreams; // by name: a service host naming one is balanced
 
     static Expected<std::shared_ptr<const ConfigSnapshot>, Error>
-    build(std::int64_t revision, const std::vector<nlohmann::json>& services,
-          const std::vector<nlohmann::json>& routes,
-          const std::vector<nlohmann::json>& upstreams = {},
-          const std::vector<nlohmann::json>& targets = {});
+    build(std::int64_t revision, const ConfigEntities& entities);
 };
 
 // The current snapshot. Written by the main thread, read by every worker (lock-free atomic).

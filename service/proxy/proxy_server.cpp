@@ -3,12 +3,14 @@
 #include "app/log.h"
 #include "net/accept_loop.h"
 #include "proxy/proxy_session.h"
+#include "proxy/tls_certificates.h"
 
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
@@ -29,6 +31,7 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 struct Worker {
     asio::io_context ioc{1};
     std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
+    std::vector<bool> acceptorTls; // parallel to acceptors
     UpstreamPool pool;
     BalancerState balancer;
     bool stopping = false;    // this worker's thread only
@@ -43,24 +46,33 @@ struct ProxyServer::Impl {
     const app::Settings& settings;
     SnapshotHolder& snapshots;
     std::vector<std::unique_ptr<Worker>> workers;
+    // Shared by the TLS listeners of every worker (an SSL_CTX is safe to share once set up).
+    std::unique_ptr<ServerCertificate> defaultCertificate;
+    std::unique_ptr<asio::ssl::context> tls;
 };
 
 ProxyServer::ProxyServer(const app::Settings& settings, SnapshotHolder& snapshots)
-    : m_impl(new Impl{settings, snapshots, {}}) {}
+    : m_impl(new Impl{settings, snapshots, {}, {}, {}}) {}
 
 ProxyServer::~ProxyServer() {
     stop();
 }
 
 namespace {
-awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, Worker& w, SessionContext ctx) {
-    co_await net::acceptLoop(acceptor, "proxy", [&w, ctx](asio::ip::tcp::socket socket) {
+// tls is null for a plain listener.
+awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, Worker& w, SessionContext ctx,
+                           asio::ssl::context* tls) {
+    co_await net::acceptLoop(acceptor, "proxy", [&w, ctx, tls](asio::ip::tcp::socket socket) {
         error_code ec;
         socket.set_option(asio::ip::tcp::no_delay(true), ec);
-        auto session = [](asio::ip::tcp::socket s, SessionContext c) -> awaitable<void> {
-            co_await runProxySession(std::move(s), c);
+        auto session = [](asio::ip::tcp::socket s, SessionContext c,
+                          asio::ssl::context* t) -> awaitable<void> {
+            if (t)
+                co_await runTlsProxySession(std::move(s), *t, c);
+            else
+                co_await runProxySession(std::move(s), c);
         };
-        asio::co_spawn(w.ioc, session(std::move(socket), ctx), asio::detached);
+        asio::co_spawn(w.ioc, session(std::move(socket), ctx, tls), asio::detached);
     });
 }
 } // namespace
@@ -71,10 +83,13 @@ std::string ProxyServer::start() {
     for (int i = 0; i < count; ++i)
         d.workers.push_back(std::make_unique<Worker>());
     for (const auto& listen : d.settings.proxyListen) {
-        if (listen.ssl) {
-            log::warn("proxy", "TLS proxy listener " + listen.text() +
-                                   " skipped: TLS termination is not built yet");
-            continue;
+        if (listen.ssl && !d.tls) {
+            auto cert = loadOrCreateDefaultCertificate(d.settings.prefix + "/ssl");
+            if (!cert) return cert.error().message;
+            auto ctx = makeServerContext(**cert);
+            if (!ctx) return ctx.error().message;
+            d.defaultCertificate = std::move(*cert);
+            d.tls = std::make_unique<asio::ssl::context>(*ctx);
         }
         error_code ec;
         auto addr = asio::ip::make_address(listen.host, ec);
@@ -91,12 +106,15 @@ std::string ProxyServer::start() {
             if (ec) return "proxy_listen " + listen.text() + ": " + ec.message();
             port = acc->local_endpoint().port(); // port 0: the others join the port the first got
             w->acceptors.push_back(std::move(acc));
+            w->acceptorTls.push_back(listen.ssl);
         }
-        log::notice("proxy", "proxy listening on " + listen.host + ":" + std::to_string(port) +
-                                 " (" + std::to_string(count) + " workers)");
+        log::notice("proxy", std::string(listen.ssl ? "TLS proxy" : "proxy") + " listening on " +
+                                 listen.host + ":" + std::to_string(port) + " (" +
+                                 std::to_string(count) + " workers)");
     }
     for (auto& w : d.workers) {
-        for (auto& acc : w->acceptors) {
+        for (std::size_t i = 0; i < w->acceptors.size(); ++i) {
+            auto& acc = w->acceptors[i];
             SessionContext ctx{d.snapshots,
                                w->pool,
                                w->balancer,
@@ -106,7 +124,9 @@ std::string ProxyServer::start() {
                                acc->local_endpoint().port(),
                                d.settings.latencyHeaders,
                                d.settings.requestIdHeader};
-            asio::co_spawn(w->ioc, acceptLoop(*acc, *w, ctx), asio::detached);
+            asio::co_spawn(w->ioc,
+                           acceptLoop(*acc, *w, ctx, w->acceptorTls[i] ? d.tls.get() : nullptr),
+                           asio::detached);
         }
         Worker* raw = w.get();
         w->thread = std::thread([raw] { raw->ioc.run(); });
@@ -122,6 +142,7 @@ ProxyTotals ProxyServer::totals() const {
             t.status[i] += w->stats.status[i].load(std::memory_order_relaxed);
         t.connectionsAccepted += w->stats.connectionsAccepted.load(std::memory_order_relaxed);
         t.connectionsActive += w->stats.connectionsActive.load(std::memory_order_relaxed);
+        t.tlsHandshakeFailures += w->stats.tlsHandshakeFailures.load(std::memory_order_relaxed);
     }
     return t;
 }

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace portico::proxy {
 
 // Idle keep-alive connections to upstreams, per worker (no locking: one thread).
@@ -40,7 +44,13 @@ struct SessionContext {
     bool requestIdHeader = true;
 };
 
+// Serves one plain-HTTP client connection until it closes.
 boost::asio::awaitable<void> runProxySession(boost::asio::ip::tcp::socket client,
                                              SessionContext& ctx);
+// Serves one TLS client connection: handshake (certificate by SNI from the current snapshot),
+// requests, close_notify. `tls` is the listener's context, shared by its workers.
+boost::asio::awaitable<void> runTlsProxySession(boost::asio::ip::tcp::socket client,
+                                                boost::asio::ssl::context& tls,
+                                                SessionContext& ctx);
 
 } // namespace portico::proxy

@@ -12,6 +12,7 @@ struct alignas(64) ProxyStats {
     std::atomic<std::uint64_t> status[6]{}; // by class: [1] 1xx ... [5] 5xx
     std::atomic<std::uint64_t> connectionsAccepted{0};
     std::atomic<std::int64_t> connectionsActive{0};
+    std::atomic<std::uint64_t> tlsHandshakeFailures{0};
 
     void countStatus(int code) {
         const int cls = code / 100;
@@ -24,6 +25,7 @@ struct ProxyTotals {
     std::uint64_t status[6] = {};
     std::uint64_t connectionsAccepted = 0;
     std::int64_t connectionsActive = 0;
+    std::uint64_t tlsHandshakeFailures = 0;
 };
 
 } // namespace portico::proxy

@@ -27,6 +27,8 @@ PorticodProcess::~PorticodProcess() {
 bool PorticodProcess::start(int timeoutMs) {
     m_log.clear();
     m_tcpPort = 0;
+    m_proxyPort = 0;
+    m_tlsPort = 0;
     QStringList args = {QStringLiteral("--prefix"),       m_prefix,
                         QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0"),
                         QStringLiteral("--proxy-listen"), QStringLiteral("127.0.0.1:0"),
@@ -36,7 +38,9 @@ bool PorticodProcess::start(int timeoutMs) {
     if (!m_proc.waitForStarted(timeoutMs)) return false;
     QDeadlineTimer deadline(timeoutMs);
     static const QRegularExpression proxyLine(
-        QStringLiteral("proxy listening on 127\\.0\\.0\\.1:(\\d+)"));
+        QStringLiteral("\\] proxy listening on 127\\.0\\.0\\.1:(\\d+)"));
+    static const QRegularExpression tlsLine(
+        QStringLiteral("TLS proxy listening on 127\\.0\\.0\\.1:(\\d+)"));
     static const QRegularExpression portLine(
         QStringLiteral("Admin API listening on 127\\.0\\.0\\.1:(\\d+)"));
     while (!deadline.hasExpired()) {
@@ -47,6 +51,8 @@ bool PorticodProcess::start(int timeoutMs) {
             m_tcpPort = static_cast<quint16>(m.captured(1).toUInt());
         if (auto m = proxyLine.match(text); m.hasMatch())
             m_proxyPort = static_cast<quint16>(m.captured(1).toUInt());
+        if (auto m = tlsLine.match(text); m.hasMatch())
+            m_tlsPort = static_cast<quint16>(m.captured(1).toUInt());
         if (text.contains(QStringLiteral("] porticod ")) &&
             text.contains(QStringLiteral(" started (")))
             return true;

@@ -31,6 +31,7 @@ public:
     QString storePath() const { return m_prefix + QStringLiteral("/portico.db"); }
     quint16 tcpPort() const { return m_tcpPort; }
     quint16 proxyPort() const { return m_proxyPort; }
+    quint16 tlsPort() const { return m_tlsPort; } // 0 unless an "ssl" proxy listener was asked
     QString log();
     QProcess& process() { return m_proc; }
     void setPrefix(const QString& p) { m_prefix = p; }
@@ -53,6 +54,7 @@ private:
     QByteArray m_log;
     quint16 m_tcpPort = 0;
     quint16 m_proxyPort = 0;
+    quint16 m_tlsPort = 0;
 };
 
 } // namespace portico::test
