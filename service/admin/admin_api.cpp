@@ -89,6 +89,13 @@ HttpResponse AdminApi::handle(const HttpRequest& req) {
             return item(req, services, serviceId, {});
         return methodNotAllowed();
     }
+    if (head == "upstreams" && seg.size() == 3 && seg[2] == "health")
+        return get ? upstreamHealth(req, *parent) : methodNotAllowed();
+    if (head == "upstreams" && seg.size() == 5 && seg[2] == "targets" &&
+        (seg[4] == "healthy" || seg[4] == "unhealthy")) {
+        if (req.method != "PUT" && req.method != "POST") return methodNotAllowed();
+        return setTargetHealth(*parent, seg[3], seg[4] == "healthy");
+    }
     for (const auto& n : kNested) {
         if (head != n.parent || seg[2] != n.child) continue;
         const Scope scope{s, *parent, n.field};
@@ -156,6 +163,9 @@ HttpResponse AdminApi::endpoints() {
                        n.child + "}");
     }
     list.push_back("/routes/{routes}/service");
+    list.push_back("/upstreams/{upstreams}/health");
+    list.push_back("/upstreams/{upstreams}/targets/{targets}/healthy");
+    list.push_back("/upstreams/{upstreams}/targets/{targets}/unhealthy");
     return jsonResponse(200, json{{"data", list}});
 }
 

@@ -57,6 +57,18 @@ public:
     // Extra sections for GET /status (the proxy's live counters), called on the main thread.
     void onStatus(std::function<nlohmann::json()> callback) { m_onStatus = std::move(callback); }
 
+    // Node-local health of upstream targets, kept by the proxy. Main thread.
+    struct HealthHooks {
+        // {"balancer": "HEALTHY"|"UNHEALTHY"|"HEALTHCHECKS_OFF", "targets": {target id: same}}
+        // for the upstream's serving targets; null when the proxy does not know the upstream.
+        std::function<nlohmann::json(const std::string& upstreamId)> report;
+        // Sets a target's state by id; false when the proxy does not know it.
+        std::function<bool(const std::string& upstreamId, const std::string& targetId,
+                           bool healthy)>
+            set;
+    };
+    void onHealth(HealthHooks hooks) { m_health = std::move(hooks); }
+
 private:
     using json = nlohmann::json;
     using Segments = std::vector<std::string>;
@@ -70,6 +82,8 @@ private:
     HttpResponse config(const HttpRequest& req);
     HttpResponse configHistory(const HttpRequest& req);
     HttpResponse configRollback(const HttpRequest& req);
+    HttpResponse upstreamHealth(const HttpRequest& req, const json& upstream);
+    HttpResponse setTargetHealth(const json& upstream, const std::string& target, bool healthy);
 
     // Entity endpoints; `parentField`/`parent` are set on nested paths.
     struct Scope {
@@ -95,6 +109,7 @@ private:
     NodeInfo m_info;
     std::function<void(std::int64_t)> m_onCommit;
     std::function<nlohmann::json()> m_onStatus;
+    HealthHooks m_health;
     std::int64_t m_hashRevision = -1;
     std::string m_hash;
 };

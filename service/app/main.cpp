@@ -9,6 +9,7 @@
 #include "declarative/declarative.h"
 #include "model/uuid.h"
 #include "proxy/config_snapshot.h"
+#include "proxy/health_checker.h"
 #include "proxy/proxy_server.h"
 #include "schema/schemas.h"
 #include "store/store.h"
@@ -110,6 +111,42 @@ int adminToken(const app::CommandLine& cli, store::Store& store) {
     return 2;
 }
 
+// The Admin API's view of target health: what the current snapshot's targets hold.
+admin::AdminApi::HealthHooks upstreamHealthHooks(proxy::SnapshotHolder& snapshots) {
+    auto word = [](bool checked, bool healthy) {
+        return !checked && healthy ? "HEALTHCHECKS_OFF" : healthy ? "HEALTHY" : "UNHEALTHY";
+    };
+    admin::AdminApi::HealthHooks hooks;
+    hooks.report = [&snapshots, word](const std::string& upstreamId) -> nlohmann::json {
+        auto snap = snapshots.get();
+        const proxy::UpstreamInfo* up = snap ? snap->upstreamById(upstreamId) : nullptr;
+        if (!up) return nullptr;
+        const bool checked = up->health.activeEnabled() || up->health.passiveEnabled();
+        nlohmann::json targets = nlohmann::json::object();
+        bool anyHealthy = false;
+        for (const auto& t : up->targets) {
+            targets[t.id] = word(checked, t.health->healthy());
+            anyHealthy = anyHealthy || t.health->healthy();
+        }
+        const bool balancerUp = anyHealthy && (up->health.threshold <= 0 ||
+                                               up->healthyWeightPercent() >= up->health.threshold);
+        return {{"balancer", word(checked, balancerUp)}, {"targets", targets}};
+    };
+    hooks.set = [&snapshots](const std::string& upstreamId, const std::string& targetId,
+                             bool healthy) {
+        auto snap = snapshots.get();
+        const proxy::UpstreamInfo* up = snap ? snap->upstreamById(upstreamId) : nullptr;
+        if (!up) return false;
+        for (const auto& t : up->targets) {
+            if (t.id != targetId) continue;
+            t.health->set(healthy);
+            return true;
+        }
+        return false;
+    };
+    return hooks;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -186,6 +223,8 @@ int main(int argc, char** argv) {
 
     // The proxy serves from snapshots built on this thread after every committed revision.
     proxy::SnapshotHolder snapshots;
+    proxy::HealthRegistry health;
+    proxy::HealthChecker checker;
     auto rebuild = [&](std::int64_t revision) {
         proxy::ConfigEntities entities;
         for (auto [name, list] :
@@ -201,16 +240,19 @@ int main(int argc, char** argv) {
             }
             *list = std::move(*rows);
         }
-        auto snap = proxy::ConfigSnapshot::build(revision, entities);
+        auto snap = proxy::ConfigSnapshot::build(revision, entities, &health);
         if (!snap) {
             log::error("proxy", "revision " + std::to_string(revision) +
                                     " does not compile: " + snap.error().message);
             return;
         }
         snapshots.set(*snap);
+        checker.update(*snap);
     };
+    checker.start();
     rebuild((*store)->revision());
     api.onCommit(rebuild);
+    api.onHealth(upstreamHealthHooks(snapshots));
 
     boost::asio::io_context ioc(1);
     admin::AdminServer server(ioc, api, events, **store, *settings);
@@ -250,6 +292,7 @@ int main(int argc, char** argv) {
                                 ", finishing in-flight requests");
         server.stop();
         proxyServer.stop();
+        checker.stop();
         drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         waitDrained();
     });

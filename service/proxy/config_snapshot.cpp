@@ -3,7 +3,8 @@
 namespace portico::proxy {
 
 Expected<std::shared_ptr<const ConfigSnapshot>, Error>
-ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities) {
+ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
+                      HealthRegistry* registry) {
     const auto& [services, routes, upstreams, targets, certificates, snis] = entities;
     auto router = Router::build(routes);
     if (!router) return unexpected(router.error());
@@ -32,7 +33,10 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities) {
     for (const auto& u : upstreams) {
         UpstreamInfo info;
         info.id = u.value("id", "");
-        upstreamNameById[info.id] = u.value("name", "");
+        info.name = u.value("name", "");
+        info.health = HealthPolicy::fromEntity(u.contains("healthchecks") ? u["healthchecks"]
+                                                                          : nlohmann::json());
+        upstreamNameById[info.id] = info.name;
         snap->upstreams.emplace(u.value("name", ""), std::move(info));
     }
     std::unordered_map<std::string, std::vector<long>> weights;
@@ -44,6 +48,11 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities) {
         const std::string target = t.value("target", "");
         const auto colon = target.rfind(':');
         UpstreamInfo::Target tgt;
+        tgt.id = t.value("id", "");
+        tgt.address = target;
+        tgt.weight = weight;
+        tgt.health = registry ? registry->get(t["upstream"].value("id", ""), target)
+                              : std::make_shared<TargetHealth>();
         tgt.host = target.substr(0, colon);
         if (!tgt.host.empty() && tgt.host.front() == '[')
             tgt.host = tgt.host.substr(1, tgt.host.size() - 2);
@@ -75,7 +84,34 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities) {
             up.schedule.push_back(static_cast<std::uint32_t>(best));
         }
     }
+    if (registry) registry->prune();
     return std::shared_ptr<const ConfigSnapshot>(std::move(snap));
+}
+
+const UpstreamInfo* ConfigSnapshot::upstreamById(const std::string& id) const {
+    for (const auto& [name, up] : upstreams)
+        if (up.id == id) return &up;
+    return nullptr;
+}
+
+double UpstreamInfo::healthyWeightPercent() const {
+    long total = 0, healthy = 0;
+    for (const auto& t : targets) {
+        total += t.weight;
+        if (t.health->healthy()) healthy += t.weight;
+    }
+    return total ? 100.0 * static_cast<double>(healthy) / static_cast<double>(total) : 0;
+}
+
+const UpstreamInfo::Target* UpstreamInfo::pick(std::size_t& next) const {
+    if (schedule.empty()) return nullptr;
+    if (health.threshold > 0 && healthyWeightPercent() < health.threshold) return nullptr;
+    // Unhealthy targets are passed over; the schedule keeps its proportions among the rest.
+    for (std::size_t tries = 0; tries < schedule.size(); ++tries) {
+        const Target& t = targets[schedule[next++ % schedule.size()]];
+        if (t.health->healthy()) return &t;
+    }
+    return nullptr;
 }
 
 } // namespace portico::proxy

@@ -7,6 +7,7 @@
 #include "core/expected.h"
 #include "proxy/router.h"
 #include "proxy/tls_certificates.h"
+#include "proxy/upstream_health.h"
 
 #include <atomic>
 #include <cstdint>
@@ -36,15 +37,28 @@ struct ServiceInfo {
 // proportion to their weights (nginx's smooth weighted round-robin, computed once here).
 struct UpstreamInfo {
     std::string id;
+    std::string name;
     struct Target {
+        std::string id;      // the target entity's id
+        std::string address; // "host:port" as configured
         std::string host;
         int port = 8000;
+        long weight = 100;
+        std::shared_ptr<TargetHealth> health; // shared with the registry and other revisions
     };
     std::vector<Target> targets; // weight > 0 only
     std::vector<std::uint32_t> schedule;
+    HealthPolicy health;
+
+    // The next healthy target in the schedule from `next` (advanced past it); nullptr when
+    // none is healthy or the healthy weight is below the policy's threshold.
+    const Target* pick(std::size_t& next) const;
+    // Percent of the total weight that is healthy.
+    double healthyWeightPercent() const;
 };
 
-// The stored entities a snapshot is compiled from (as the store returns them).
+// The stored entities a snapshot is compiled from (as the store returns them). A registry, when
+// given, supplies the targets' health so that it carries over from the previous revision.
 struct ConfigEntities {
     std::vector<nlohmann::json> services, routes, upstreams, targets, certificates, snis;
 };
@@ -58,7 +72,10 @@ struct ConfigSnapshot {
         upstreams; // by name: a service host naming one is balanced
 
     static Expected<std::shared_ptr<const ConfigSnapshot>, Error>
-    build(std::int64_t revision, const ConfigEntities& entities);
+    build(std::int64_t revision, const ConfigEntities& entities,
+          HealthRegistry* registry = nullptr);
+    // Admin API lookups (not for the request path).
+    const UpstreamInfo* upstreamById(const std::string& id) const;
 };
 
 // The current snapshot. Written by the main thread, read by every worker (lock-free atomic).

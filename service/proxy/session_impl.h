@@ -176,6 +176,14 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
     co_return RelayResult{ec, false};
 }
 
+// Passive health checks: what real traffic shows about a target. Nothing is counted when the
+// upstream has no passive thresholds (the common case costs one branch).
+inline void reportPassive(const UpstreamInfo& up, const UpstreamInfo::Target& t,
+                          TargetHealth::Event e) {
+    if (!up.health.passiveEnabled() && up.health.passive.successes == 0) return;
+    t.health->record(e, up.health.passive);
+}
+
 inline bool idempotent(http::verb v) {
     return v == http::verb::get || v == http::verb::head || v == http::verb::options ||
            v == http::verb::put || v == http::verb::delete_ || v == http::verb::trace;
@@ -187,7 +195,9 @@ struct UpstreamExchange {
     Outcome outcome = Outcome::UpstreamFailed;
     error_code ec;
     bool timedOut = false;
-    bool reused = false; // the connection came from the pool
+    bool reused = false;        // the connection came from the pool
+    bool connectFailed = false; // no connection was made (nothing was sent)
+    std::string key;            // pool key of the connection ("host:port")
     std::optional<beast::tcp_stream> upstream;
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::buffer_body>> response;
@@ -203,8 +213,9 @@ awaitable<void> exchange(Client& client, beast::flat_buffer& clientBuffer,
                          UpstreamExchange& x) {
     error_code ec;
     asio::ip::tcp::socket socket(client.get_executor());
+    x.key = key;
     x.reused = !fresh && ctx.pool.take(key, socket);
-    for (int attempts = 0; !x.reused;) {
+    if (!x.reused) {
         asio::ip::tcp::resolver resolver(client.get_executor());
         beast::tcp_stream connecting(client.get_executor());
         connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
@@ -212,17 +223,15 @@ awaitable<void> exchange(Client& client, beast::flat_buffer& clientBuffer,
                                                          asio::redirect_error(use_awaitable, ec));
         if (!ec)
             co_await connecting.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
-        if (!ec) {
-            socket = connecting.release_socket();
-            socket.set_option(asio::ip::tcp::no_delay(true), ec);
-            break;
+        if (ec) {
+            x.outcome = UpstreamExchange::Outcome::UpstreamFailed;
+            x.connectFailed = true;
+            x.ec = ec;
+            x.timedOut = ec == beast::error::timeout;
+            co_return;
         }
-        x.timedOut = ec == beast::error::timeout;
-        if (++attempts > svc.retries) break; // connect failures count against `retries`
-    }
-    if (!socket.is_open()) {
-        x.outcome = UpstreamExchange::Outcome::UpstreamFailed;
-        co_return;
+        socket = connecting.release_socket();
+        socket.set_option(asio::ip::tcp::no_delay(true), ec);
     }
     x.upstream.emplace(std::move(socket));
     if (expectContinue && !req.is_done()) {
@@ -444,32 +453,46 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             head.content_length(*length);
 
         // A service whose host names an upstream is balanced over its targets.
-        std::string upstreamHost = svc.host;
-        int upstreamPort = svc.port;
-        if (auto up = snap->upstreams.find(svc.host); up != snap->upstreams.end()) {
-            if (up->second.schedule.empty()) {
-                co_await sendError(client, ctx.stats, 503,
-                                   "failure to get a peer from the ring-balancer", false);
-                break;
-            }
-            std::size_t& next = ctx.balancer[up->second.id];
-            const auto& target =
-                up->second.targets[up->second.schedule[next++ % up->second.schedule.size()]];
-            upstreamHost = target.host;
-            upstreamPort = target.port;
-        }
+        const UpstreamInfo* balanced = nullptr;
+        if (auto up = snap->upstreams.find(svc.host); up != snap->upstreams.end())
+            balanced = &up->second;
         // The exchange: connect (a pooled connection, else a new one), send the request, read
-        // the response head. A request without a body that failed on a reused connection
-        // before any response byte is sent again once on a fresh connection when its method
-        // is idempotent: the upstream may have closed the idle connection in the meantime.
-        const std::string key = upstreamHost + ":" + std::to_string(upstreamPort);
+        // the response head. A failed connection attempt counts against the service's
+        // `retries` and is retried on the next healthy target. A request without a body that
+        // failed on a reused connection before any response byte is sent again once on a fresh
+        // connection when its method is idempotent: the upstream may have closed the idle
+        // connection in the meantime.
         const bool replayable = req.is_done() && idempotent(head.method());
         std::optional<UpstreamExchange> attemptState;
-        for (int attempt = 0;; ++attempt) {
+        const UpstreamInfo::Target* picked = nullptr;
+        bool noPeer = false;
+        for (int attempt = 0, connectFailures = 0;; ++attempt) {
+            std::string upstreamHost = svc.host;
+            int upstreamPort = svc.port;
+            if (balanced && (attempt == 0 || attemptState->connectFailed)) {
+                picked = balanced->pick(ctx.balancer[balanced->id]);
+                if (!picked) {
+                    noPeer = true;
+                    break;
+                }
+            }
+            if (picked) {
+                upstreamHost = picked->host;
+                upstreamPort = picked->port;
+            }
             attemptState.emplace(); // drops a failed attempt's connection
-            co_await exchange(client, clientBuffer, req, head, upstreamHost, upstreamPort, key, svc,
-                              ctx, requestChunk, expectContinue, attempt > 0, *attemptState);
+            co_await exchange(client, clientBuffer, req, head, upstreamHost, upstreamPort,
+                              upstreamHost + ":" + std::to_string(upstreamPort), svc, ctx,
+                              requestChunk, expectContinue, attempt > 0, *attemptState);
             const UpstreamExchange& x = *attemptState;
+            if (x.connectFailed) {
+                if (picked)
+                    reportPassive(*balanced, *picked,
+                                  x.timedOut ? TargetHealth::Event::Timeout
+                                             : TargetHealth::Event::TcpFailure);
+                if (++connectFailures <= svc.retries) continue;
+                break;
+            }
             // Only a connection the upstream had already closed (nothing of a response read)
             // is replayed; a bad response or a timeout means the request was taken.
             const bool staleConnection =
@@ -478,6 +501,15 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             if (x.outcome == UpstreamExchange::Outcome::UpstreamFailed && x.reused && replayable &&
                 staleConnection && x.buffer.size() == 0 && attempt == 0)
                 continue;
+            if (picked && x.outcome == UpstreamExchange::Outcome::UpstreamFailed)
+                reportPassive(*balanced, *picked,
+                              x.timedOut ? TargetHealth::Event::Timeout
+                                         : TargetHealth::Event::TcpFailure);
+            break;
+        }
+        if (noPeer) {
+            co_await sendError(client, ctx.stats, 503,
+                               "failure to get a peer from the ring-balancer", false);
             break;
         }
         UpstreamExchange& x = *attemptState;
@@ -501,6 +533,11 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                 .count();
         auto& rhead = res.get();
         ctx.stats.countStatus(rhead.result_int());
+        if (picked) {
+            TargetHealth::Event event;
+            if (TargetHealth::classify(rhead.result_int(), balanced->health.passive, event))
+                reportPassive(*balanced, *picked, event);
+        }
         const bool upstreamKeepAlive = rhead.keep_alive();
         const bool resChunked = rhead.chunked();
         const auto resLength = res.content_length();
@@ -527,7 +564,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             std::chrono::milliseconds(svc.readTimeoutMs), std::chrono::milliseconds(60000));
         ec = relayed.ec;
         if (!ec && upstreamKeepAlive && framed && res.is_done() && upstreamBuffer.size() == 0)
-            ctx.pool.give(key, upstream.release_socket());
+            ctx.pool.give(x.key, upstream.release_socket());
         if (ec || !clientKeepAlive) break;
     }
 }

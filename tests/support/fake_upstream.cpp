@@ -10,10 +10,13 @@
 
 namespace portico::test {
 
-FakeUpstream::FakeUpstream() {
+FakeUpstream::FakeUpstream(unsigned short port) {
     m_listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ::bind(m_listenFd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::listen(m_listenFd, 64);

@@ -36,7 +36,8 @@ public:
         }
     };
 
-    FakeUpstream();
+    // port 0: an ephemeral one; else that port (a target coming back where it was).
+    explicit FakeUpstream(unsigned short port = 0);
     ~FakeUpstream();
     FakeUpstream(const FakeUpstream&) = delete;
     FakeUpstream& operator=(const FakeUpstream&) = delete;

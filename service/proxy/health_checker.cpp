@@ -1,0 +1,175 @@
+#include "proxy/health_checker.h"
+
+#include "app/log.h"
+#include "proxy/config_snapshot.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+namespace portico::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+using Event = TargetHealth::Event;
+
+struct HealthChecker::Impl {
+    asio::io_context ioc{1};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    std::thread thread;
+    // Checker thread only from here on.
+    std::uint64_t generation = 0;
+    std::vector<std::shared_ptr<asio::steady_timer>> timers;
+    asio::ssl::context verifying{asio::ssl::context::tls_client};
+    asio::ssl::context trusting{asio::ssl::context::tls_client};
+
+    Impl() {
+        verifying.set_default_verify_paths();
+        verifying.set_verify_mode(asio::ssl::verify_peer);
+        trusting.set_verify_mode(asio::ssl::verify_none);
+    }
+
+    awaitable<std::optional<Event>> probe(const HealthPolicy& policy,
+                                          const UpstreamInfo::Target& target);
+    template <class Stream>
+    awaitable<std::optional<Event>> httpProbe(Stream& stream, const HealthPolicy& policy,
+                                              const UpstreamInfo::Target& target);
+    awaitable<void> loop(std::uint64_t gen, std::shared_ptr<const ConfigSnapshot> snap,
+                         const UpstreamInfo* up, const UpstreamInfo::Target* target);
+};
+
+namespace {
+std::chrono::milliseconds seconds(double s) {
+    return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+}
+
+std::optional<Event> failure(const error_code& ec) {
+    return ec == beast::error::timeout ? Event::Timeout : Event::TcpFailure;
+}
+} // namespace
+
+template <class Stream>
+awaitable<std::optional<Event>> HealthChecker::Impl::httpProbe(Stream& stream,
+                                                               const HealthPolicy& policy,
+                                                               const UpstreamInfo::Target& target) {
+    http::request<http::empty_body> req{http::verb::get, policy.httpPath, 11};
+    req.set(http::field::host, target.address);
+    req.set(http::field::user_agent, "portico-healthcheck");
+    req.set(http::field::connection, "close");
+    for (const auto& [name, value] : policy.headers)
+        req.insert(name, value);
+    error_code ec;
+    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec);
+    beast::flat_buffer buffer;
+    http::response_parser<http::empty_body> res;
+    res.header_limit(16 * 1024);
+    co_await http::async_read_header(stream, buffer, res, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec);
+    Event e;
+    if (TargetHealth::classify(res.get().result_int(), policy.active, e)) co_return e;
+    co_return std::nullopt; // a status in neither list says nothing
+}
+
+awaitable<std::optional<Event>> HealthChecker::Impl::probe(const HealthPolicy& policy,
+                                                           const UpstreamInfo::Target& target) {
+    error_code ec;
+    beast::tcp_stream tcp(ioc);
+    // One deadline for the whole probe: connect, handshake, request and response head.
+    tcp.expires_after(seconds(policy.timeoutSeconds));
+    asio::ip::tcp::resolver resolver(ioc);
+    auto endpoints = co_await resolver.async_resolve(target.host, std::to_string(target.port),
+                                                     asio::redirect_error(use_awaitable, ec));
+    if (!ec) co_await tcp.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec);
+    if (policy.type == "tcp") co_return Event::Success;
+    if (policy.type != "https") co_return co_await httpProbe(tcp, policy, target);
+    beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp),
+                                             policy.httpsVerify ? verifying : trusting);
+    const std::string sni = policy.httpsSni.empty() ? target.host : policy.httpsSni;
+    SSL_set_tlsext_host_name(tls.native_handle(), sni.c_str());
+    if (policy.httpsVerify) SSL_set1_host(tls.native_handle(), sni.c_str());
+    co_await tls.async_handshake(asio::ssl::stream_base::client,
+                                 asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(ec);
+    co_return co_await httpProbe(tls, policy, target);
+}
+
+awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
+                                          std::shared_ptr<const ConfigSnapshot> snap,
+                                          const UpstreamInfo* up,
+                                          const UpstreamInfo::Target* target) {
+    auto timer = std::make_shared<asio::steady_timer>(ioc);
+    timers.push_back(timer);
+    const HealthPolicy& policy = up->health;
+    while (gen == generation) {
+        // An interval of 0 means this state is not probed; the state may still change
+        // (passive checks, the Admin API), so it is looked at again every second.
+        const double interval = policy.probeInterval(target->health->healthy());
+        timer->expires_after(interval > 0 ? seconds(interval) : std::chrono::seconds(1));
+        error_code ec;
+        co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+        if (ec || gen != generation) co_return;
+        if (interval <= 0) continue;
+        const auto event = co_await probe(policy, *target);
+        if (gen != generation || !event) continue;
+        if (target->health->record(*event, policy.active))
+            log::notice("health", "upstream " + up->name + " target " + target->address + " is " +
+                                      (target->health->healthy() ? "healthy" : "unhealthy") +
+                                      " (active check)");
+    }
+}
+
+HealthChecker::HealthChecker() : m_impl(std::make_unique<Impl>()) {}
+
+HealthChecker::~HealthChecker() {
+    stop();
+}
+
+void HealthChecker::start() {
+    Impl& d = *m_impl;
+    d.work.emplace(d.ioc.get_executor());
+    d.thread = std::thread([&d] { d.ioc.run(); });
+}
+
+void HealthChecker::stop() {
+    Impl& d = *m_impl;
+    if (!d.thread.joinable()) return;
+    d.work.reset();
+    d.ioc.stop();
+    d.thread.join();
+}
+
+void HealthChecker::update(std::shared_ptr<const ConfigSnapshot> snapshot) {
+    Impl* d = m_impl.get();
+    asio::post(d->ioc, [d, snap = std::move(snapshot)] {
+        ++d->generation;
+        for (auto& t : d->timers)
+            t->cancel();
+        d->timers.clear();
+        if (!snap) return;
+        for (const auto& [name, up] : snap->upstreams) {
+            if (!up.health.activeEnabled()) continue;
+            for (const auto& target : up.targets)
+                asio::co_spawn(d->ioc, d->loop(d->generation, snap, &up, &target), asio::detached);
+        }
+    });
+}
+
+} // namespace portico::proxy

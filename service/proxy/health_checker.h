@@ -1,0 +1,32 @@
+#pragma once
+// Active health checks: probes the targets of every upstream whose policy enables them (tcp
+// connect, or an HTTP(S) request whose status is classified), on a thread and io_context of
+// its own, and records the results in the targets' shared TargetHealth, which workers read
+// when they pick a target. update() is called from the main thread after each snapshot swap;
+// the probe loops of the previous revision stop and those of the new one start, while the
+// health state itself carries over (the registry keeps it per target).
+
+#include <memory>
+
+namespace portico::proxy {
+
+struct ConfigSnapshot;
+
+class HealthChecker {
+public:
+    HealthChecker();
+    ~HealthChecker();
+    HealthChecker(const HealthChecker&) = delete;
+    HealthChecker& operator=(const HealthChecker&) = delete;
+
+    void start();
+    void stop();
+    void update(std::shared_ptr<const ConfigSnapshot> snapshot);
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace portico::proxy

@@ -1,0 +1,270 @@
+// Health of upstream targets in a real porticod: active probes (HTTP status, refused
+// connections, timeouts) take a target out and bring it back when it recovers; passive checks
+// open the circuit on real traffic; the Admin API reports health and sets it by hand; the
+// threshold and an all-down upstream answer 503; a dead target without checks is skipped by
+// retries.
+#include "support/fake_upstream.h"
+#include "support/porticod_process.h"
+
+#include <QtTest>
+#include <memory>
+
+using nlohmann::json;
+using portico::test::FakeUpstream;
+using portico::test::PorticodProcess;
+using Reply = portico::test::FakeUpstream::Reply;
+
+namespace {
+
+// Upstream `name` with two targets (a, b), a service over it and a route /<name>.
+struct Pair {
+    std::unique_ptr<FakeUpstream> a, b;
+    unsigned short bPort = 0;
+};
+
+// Requests that reached `up` for traffic (not the probes on /health).
+int traffic(const FakeUpstream& up) {
+    int n = 0;
+    for (const auto& r : up.requests())
+        if (r.rfind("GET /health ", 0) != 0) ++n;
+    return n;
+}
+
+} // namespace
+
+class TestUpstreamHealth : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void activeChecks_data();
+    void activeChecks();
+    void passiveChecks_data();
+    void passiveChecks();
+    void manualHealth();
+    void thresholdAndNoPeer();
+    void deadTargetIsRetriedElsewhere();
+
+private:
+    Pair makeUpstream(const std::string& name, const json& healthchecks);
+    QString health(const std::string& upstream, unsigned short port);
+    // Sends n requests to /<name>; returns how many got 200.
+    int send(const std::string& name, int n);
+    PorticodProcess m_node;
+};
+
+void TestUpstreamHealth::initTestCase() {
+    QVERIFY2(m_node.start(), qPrintable(m_node.log()));
+}
+
+void TestUpstreamHealth::cleanupTestCase() {
+    QCOMPARE(m_node.terminate(), 0);
+}
+
+Pair TestUpstreamHealth::makeUpstream(const std::string& name, const json& healthchecks) {
+    Pair p;
+    p.a = std::make_unique<FakeUpstream>();
+    p.b = std::make_unique<FakeUpstream>();
+    p.bPort = p.b->port();
+    auto api = m_node.local();
+    auto check = [](const portico::test::HttpReply& r) {
+        if (r.status != 201) qWarning("%s", r.body.constData());
+        return r.status == 201;
+    };
+    bool ok =
+        check(api.json("POST", "/upstreams", {{"name", name}, {"healthchecks", healthchecks}}));
+    for (auto port : {p.a->port(), p.b->port()})
+        ok = ok &&
+             check(api.json("POST", QByteArray::fromStdString("/upstreams/" + name + "/targets"),
+                            {{"target", "127.0.0.1:" + std::to_string(port)}}));
+    ok = ok && check(api.json("POST", "/services", {{"name", name}, {"host", name}, {"port", 80}}));
+    ok = ok && check(api.json("POST", QByteArray::fromStdString("/services/" + name + "/routes"),
+                              {{"paths", {"/" + name}}}));
+    if (!ok) return {};
+    return p;
+}
+
+QString TestUpstreamHealth::health(const std::string& upstream, unsigned short port) {
+    const auto r = m_node.local().request(
+        "GET", QByteArray::fromStdString("/upstreams/" + upstream + "/health"));
+    const json body = r.json(); // not r.json()["data"] in the loop head: a dangling temporary
+    for (const auto& t : body["data"])
+        if (t["target"] == "127.0.0.1:" + std::to_string(port))
+            return QString::fromStdString(t["health"].get<std::string>());
+    return QStringLiteral("missing");
+}
+
+int TestUpstreamHealth::send(const std::string& name, int n) {
+    int ok = 0;
+    for (int i = 0; i < n; ++i)
+        if (m_node.proxy().request("GET", QByteArray::fromStdString("/" + name + "/x")).status ==
+            200)
+            ++ok;
+    return ok;
+}
+
+void TestUpstreamHealth::activeChecks_data() {
+    QTest::addColumn<QString>("failure"); // how target b fails
+    QTest::newRow("HTTP 500") << "http500";
+    QTest::newRow("connection refused") << "refused";
+    QTest::newRow("timeout") << "timeout";
+}
+
+void TestUpstreamHealth::activeChecks() {
+    QFETCH(QString, failure);
+    const std::string name = "active-" + failure.toStdString();
+    const json checks = {
+        {"active",
+         {{"http_path", "/health"},
+          {"timeout", 0.3},
+          {"healthy", {{"interval", 0.1}, {"successes", 2}}},
+          {"unhealthy",
+           {{"interval", 0.1}, {"http_failures", 2}, {"tcp_failures", 2}, {"timeouts", 2}}}}}};
+    Pair p = makeUpstream(name, checks);
+    QVERIFY(p.a && p.b);
+    QTRY_COMPARE_WITH_TIMEOUT(health(name, p.bPort), QStringLiteral("HEALTHY"), 3000);
+
+    if (failure == "http500")
+        p.b->setReply(Reply::with(500, "broken"));
+    else if (failure == "timeout") {
+        Reply slow;
+        slow.delayMs = 1000;
+        p.b->setReply(slow);
+    } else {
+        p.b.reset(); // nothing listens on the port any more
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(health(name, p.bPort), QStringLiteral("UNHEALTHY"), 5000);
+    if (p.b) p.b->clear();
+    p.a->clear();
+    QCOMPARE(send(name, 10), 10);
+    QCOMPARE(traffic(*p.a), 10);
+    if (p.b) QCOMPARE(traffic(*p.b), 0);
+
+    // Recovery: the target is probed while unhealthy and comes back.
+    if (p.b)
+        p.b->setReply(Reply::with(200, "ok"));
+    else
+        p.b = std::make_unique<FakeUpstream>(p.bPort);
+    QTRY_COMPARE_WITH_TIMEOUT(health(name, p.bPort), QStringLiteral("HEALTHY"), 5000);
+    p.b->clear();
+    QCOMPARE(send(name, 10), 10);
+    QVERIFY(traffic(*p.b) >= 3);
+}
+
+void TestUpstreamHealth::passiveChecks_data() {
+    QTest::addColumn<bool>("withActiveHealthyProbe");
+    QTest::newRow("passive only: back by hand") << false;
+    QTest::newRow("passive with healthy probes: back by itself") << true;
+}
+
+void TestUpstreamHealth::passiveChecks() {
+    QFETCH(bool, withActiveHealthyProbe);
+    const std::string name = withActiveHealthyProbe ? "passive-probed" : "passive-only";
+    json checks = {{"passive", {{"unhealthy", {{"http_failures", 3}, {"http_statuses", {500}}}}}}};
+    if (withActiveHealthyProbe)
+        checks["active"] = {{"http_path", "/health"},
+                            {"healthy", {{"interval", 0.1}, {"successes", 1}}}};
+    Pair p = makeUpstream(name, checks);
+    QVERIFY(p.a && p.b);
+    p.b->setReply(Reply::with(500, "broken"));
+    if (withActiveHealthyProbe) {
+        // Probes of a healthy target only count successes; a 500 to /health is left to the
+        // passive side here (no unhealthy thresholds on the active one).
+    }
+    // Round-robin: b gets every other request; three 500s open the circuit.
+    int errors = 0;
+    for (int i = 0; i < 12; ++i)
+        if (m_node.proxy().request("GET", QByteArray::fromStdString("/" + name + "/x")).status ==
+            500)
+            ++errors;
+    QCOMPARE(errors, 3);
+    QCOMPARE(health(name, p.bPort), QStringLiteral("UNHEALTHY"));
+    p.b->setReply(Reply::with(200, "ok"));
+    if (withActiveHealthyProbe) {
+        QTRY_COMPARE_WITH_TIMEOUT(health(name, p.bPort), QStringLiteral("HEALTHY"), 5000);
+    } else {
+        QTest::qWait(300);
+        QCOMPARE(health(name, p.bPort), QStringLiteral("UNHEALTHY")); // as in Kong
+        const auto r = m_node.local().request(
+            "PUT", QByteArray::fromStdString("/upstreams/" + name + "/targets/127.0.0.1:" +
+                                             std::to_string(p.bPort) + "/healthy"));
+        QCOMPARE(r.status, 204);
+        QCOMPARE(health(name, p.bPort), QStringLiteral("HEALTHY"));
+    }
+    p.b->clear();
+    // Round-robin positions are per worker, so the split is near even, not exact.
+    QCOMPARE(send(name, 6), 6);
+    QVERIFY(traffic(*p.b) >= 2);
+}
+
+void TestUpstreamHealth::manualHealth() {
+    const std::string name = "manual";
+    Pair p = makeUpstream(name, json::object());
+    QVERIFY(p.a && p.b);
+    auto api = m_node.local();
+    // No checks configured: Kong's HEALTHCHECKS_OFF.
+    QCOMPARE(health(name, p.bPort), QStringLiteral("HEALTHCHECKS_OFF"));
+    const QByteArray base = QByteArray::fromStdString("/upstreams/" + name + "/targets/");
+    const QByteArray byAddress = base + "127.0.0.1:" + QByteArray::number(p.bPort);
+    QCOMPARE(api.request("PUT", byAddress + "/unhealthy").status, 204);
+    QCOMPARE(health(name, p.bPort), QStringLiteral("UNHEALTHY"));
+    p.a->clear();
+    p.b->clear();
+    QCOMPARE(send(name, 6), 6);
+    QCOMPARE(traffic(*p.b), 0);
+    // Health is node state, not configuration: an unrelated write keeps it.
+    QCOMPARE(api.json("POST", "/consumers", {{"username", "someone"}}).status, 201);
+    QCOMPARE(health(name, p.bPort), QStringLiteral("UNHEALTHY"));
+    const std::string id = api.request("GET", byAddress).json()["id"];
+    QCOMPARE(api.request("POST", base + QByteArray::fromStdString(id) + "/healthy").status, 204);
+    QCOMPARE(health(name, p.bPort), QStringLiteral("HEALTHCHECKS_OFF"));
+    QCOMPARE(api.request("PUT", base + "127.0.0.1:1/healthy").status, 404);
+    QCOMPARE(api.request("GET", byAddress + "/healthy").status, 405);
+}
+
+void TestUpstreamHealth::thresholdAndNoPeer() {
+    const std::string name = "threshold";
+    Pair p = makeUpstream(name, {{"threshold", 60}});
+    QVERIFY(p.a && p.b);
+    auto api = m_node.local();
+    const QByteArray base = QByteArray::fromStdString("/upstreams/" + name);
+    auto balancer = [&] {
+        return api.request("GET", base + "/health?balancer_health=1").json()["data"]["health"];
+    };
+    QCOMPARE(send(name, 2), 2);
+    // One of two equal targets down: 50% healthy weight < 60%, the upstream is down.
+    QCOMPARE(api.request("PUT",
+                         base + "/targets/127.0.0.1:" + QByteArray::number(p.bPort) + "/unhealthy")
+                 .status,
+             204);
+    QCOMPARE(balancer(), "UNHEALTHY");
+    const auto r = m_node.proxy().request("GET", QByteArray::fromStdString("/" + name + "/x"));
+    QCOMPARE(r.status, 503);
+    QCOMPARE(r.json()["message"], "failure to get a peer from the ring-balancer");
+    QCOMPARE(
+        api.request("PUT", base + "/targets/127.0.0.1:" + QByteArray::number(p.bPort) + "/healthy")
+            .status,
+        204);
+    QCOMPARE(send(name, 2), 2);
+    // Every target down: no peer either.
+    for (auto port : {p.a->port(), p.bPort})
+        QCOMPARE(api.request("PUT",
+                             base + "/targets/127.0.0.1:" + QByteArray::number(port) + "/unhealthy")
+                     .status,
+                 204);
+    QCOMPARE(m_node.proxy().request("GET", QByteArray::fromStdString("/" + name + "/x")).status,
+             503);
+}
+
+void TestUpstreamHealth::deadTargetIsRetriedElsewhere() {
+    const std::string name = "retried";
+    Pair p = makeUpstream(name, json::object());
+    QVERIFY(p.a && p.b);
+    p.b.reset(); // refused connections, no health checks
+    p.a->clear();
+    QCOMPARE(send(name, 8), 8);
+    QCOMPARE(traffic(*p.a), 8);
+}
+
+QTEST_MAIN(TestUpstreamHealth)
+#include "tst_upstream_health.moc"
