@@ -41,6 +41,8 @@ private slots:
     void activeChecks();
     void passiveChecks_data();
     void passiveChecks();
+    void httpsProbes_data();
+    void httpsProbes();
     void manualHealth();
     void thresholdAndNoPeer();
     void deadTargetIsRetriedElsewhere();
@@ -50,7 +52,8 @@ private:
     QString health(const std::string& upstream, unsigned short port);
     // Sends n requests to /<name>; returns how many got 200.
     int send(const std::string& name, int n);
-    PorticodProcess m_node;
+    PorticodProcess m_node{
+        {QStringLiteral("--proxy-listen"), QStringLiteral("127.0.0.1:0, 127.0.0.1:0 ssl")}};
 };
 
 void TestUpstreamHealth::initTestCase() {
@@ -195,6 +198,60 @@ void TestUpstreamHealth::passiveChecks() {
     // Round-robin positions are per worker, so the split is near even, not exact.
     QCOMPARE(send(name, 6), 6);
     QVERIFY(traffic(*p.b) >= 2);
+}
+
+void TestUpstreamHealth::httpsProbes_data() {
+    QTest::addColumn<bool>("verify");
+    QTest::addColumn<int>("backendStatus");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("TLS, not verified, 200") << false << 200 << "HEALTHY";
+    QTest::newRow("TLS, not verified, 500") << false << 500 << "UNHEALTHY";
+    QTest::newRow("TLS, verified, self-signed") << true << 200 << "UNHEALTHY";
+}
+
+void TestUpstreamHealth::httpsProbes() {
+    // The probed target is porticod's own TLS listener (its generated self-signed
+    // certificate), routing /tls-probe to a fake back-end whose status decides.
+    QFETCH(bool, verify);
+    QFETCH(int, backendStatus);
+    QFETCH(QString, expected);
+    FakeUpstream backend;
+    backend.setReply(Reply::with(backendStatus, "x"));
+    auto api = m_node.local();
+    static int row = 0;
+    const std::string name = "tls-" + std::to_string(++row);
+    QCOMPARE(
+        api.json("POST", "/services",
+                 {{"name", name}, {"url", "http://127.0.0.1:" + std::to_string(backend.port())}})
+            .status,
+        201);
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/services/" + name + "/routes"),
+                      {{"paths", {"/" + name}}})
+                 .status,
+             201);
+    const json checks = {
+        {"active",
+         {{"type", "https"},
+          {"http_path", "/" + name + "/health"},
+          {"https_verify_certificate", verify},
+          {"healthy", {{"interval", 0.1}, {"successes", 1}}},
+          {"unhealthy",
+           {{"interval", 0.1}, {"http_failures", 1}, {"tcp_failures", 1}, {"timeouts", 1}}}}}};
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", name}, {"healthchecks", checks}}).status,
+             201);
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/upstreams/" + name + "/targets"),
+                      {{"target", "127.0.0.1:" + std::to_string(m_node.tlsPort())}})
+                 .status,
+             201);
+    // A fresh target starts healthy; a failing one turns within a few probes, and a passing
+    // one must have been probed (the back-end saw the probe) and stayed healthy.
+    if (expected == "HEALTHY") {
+        QTRY_VERIFY_WITH_TIMEOUT(!backend.requests().empty(), 3000);
+        QCOMPARE(health(name, m_node.tlsPort()), expected);
+    } else {
+        QTRY_COMPARE_WITH_TIMEOUT(health(name, m_node.tlsPort()), expected, 3000);
+    }
+    if (verify) QVERIFY(backend.requests().empty()); // the handshake never completed
 }
 
 void TestUpstreamHealth::manualHealth() {
