@@ -26,6 +26,14 @@ void EventHub::publish(const std::string& type, const nlohmann::json& data) {
     m_backlog.push_back({id, text});
     while (m_backlog.size() > m_backlogSize)
         m_backlog.pop_front();
+    broadcast(text);
+}
+
+void EventHub::publishLive(const std::string& type, const nlohmann::json& data) {
+    broadcast("event: " + type + "\ndata: " + data.dump() + "\n\n");
+}
+
+void EventHub::broadcast(const std::string& text) {
     std::vector<std::weak_ptr<EventSubscription>> alive;
     for (auto& w : m_subs) {
         if (auto s = w.lock(); s && !s->closed) {

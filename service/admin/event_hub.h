@@ -27,6 +27,9 @@ public:
     explicit EventHub(std::size_t backlog = 1024) : m_backlogSize(backlog) {}
 
     void publish(const std::string& type, const nlohmann::json& data);
+    // An event for the subscribers of the moment only (the per-second `metrics`): no id, not
+    // in the backlog, so it neither moves Last-Event-ID nor pushes changes out of the replay.
+    void publishLive(const std::string& type, const nlohmann::json& data);
     // lastEventId < 0: only new events. Otherwise replays what followed it, or a `reset`
     // event when it is older than the backlog.
     std::shared_ptr<EventSubscription> subscribe(std::int64_t lastEventId);
@@ -39,6 +42,8 @@ private:
         std::string text;
     };
     void deliver(EventSubscription& s, const std::string& text);
+    // Delivers to every open subscription and forgets the closed ones.
+    void broadcast(const std::string& text);
 
     std::size_t m_backlogSize;
     std::int64_t m_nextId = 1;

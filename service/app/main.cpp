@@ -230,8 +230,8 @@ int main(int argc, char** argv) {
         for (auto [name, list] :
              {std::pair{"services", &entities.services}, std::pair{"routes", &entities.routes},
               std::pair{"upstreams", &entities.upstreams}, std::pair{"targets", &entities.targets},
-              std::pair{"certificates", &entities.certificates},
-              std::pair{"snis", &entities.snis}}) {
+              std::pair{"certificates", &entities.certificates}, std::pair{"snis", &entities.snis},
+              std::pair{"plugins", &entities.plugins}}) {
             auto rows = (*store)->all(*schema::findSchema(name));
             if (!rows) {
                 log::error("proxy", std::string("cannot read the ") + name + " for revision " +
@@ -240,12 +240,16 @@ int main(int argc, char** argv) {
             }
             *list = std::move(*rows);
         }
-        auto snap = proxy::ConfigSnapshot::build(revision, entities, &health);
+        auto snap = proxy::ConfigSnapshot::build(
+            revision, entities, &health,
+            proxy::ChainOptions{settings->latencyHeaders, settings->requestIdHeader});
         if (!snap) {
             log::error("proxy", "revision " + std::to_string(revision) +
                                     " does not compile: " + snap.error().message);
             return;
         }
+        for (const auto& w : (*snap)->chains.warnings)
+            log::warn("proxy", w);
         snapshots.set(*snap);
         checker.update(*snap);
     };
@@ -259,7 +263,26 @@ int main(int argc, char** argv) {
     if (auto err = server.start(); !err.empty()) return fail(err);
     proxy::ProxyServer proxyServer(*settings, snapshots);
     if (auto err = proxyServer.start(); !err.empty()) return fail(err);
-    api.onStatus([&proxyServer] {
+    // Once a second: the workers' windows merged into the `metrics` event (live only: not kept
+    // for Last-Event-ID replay) and the last second kept for /status.
+    nlohmann::json lastSecond = nullptr;
+    boost::asio::steady_timer metricsTimer(ioc);
+    std::function<void()> metricsTick = [&] {
+        metricsTimer.expires_after(std::chrono::seconds(1));
+        metricsTimer.async_wait([&](const boost::system::error_code& ec) {
+            if (ec) return;
+            const proxy::ProxyTotals t = proxyServer.totals();
+            nlohmann::json m = proxyServer.takeMetrics().summary();
+            m["time"] = nowSeconds();
+            m["connections"] = {{"active", t.connectionsActive},
+                                {"accepted", t.connectionsAccepted}};
+            events.publishLive("metrics", m);
+            lastSecond = std::move(m);
+            metricsTick();
+        });
+    };
+    metricsTick();
+    api.onStatus([&proxyServer, &lastSecond] {
         const proxy::ProxyTotals t = proxyServer.totals();
         return nlohmann::json{{"proxy",
                                {{"requests_total", t.requests},
@@ -271,7 +294,8 @@ int main(int argc, char** argv) {
                                   {"5xx", t.status[5]}}},
                                 {"connections_accepted", t.connectionsAccepted},
                                 {"connections_active", t.connectionsActive},
-                                {"tls_handshake_failures", t.tlsHandshakeFailures}}}};
+                                {"tls_handshake_failures", t.tlsHandshakeFailures},
+                                {"last_second", lastSecond}}}};
     });
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -293,6 +317,7 @@ int main(int argc, char** argv) {
         server.stop();
         proxyServer.stop();
         checker.stop();
+        metricsTimer.cancel();
         drainUntil = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         waitDrained();
     });

@@ -4,8 +4,8 @@ namespace portico::proxy {
 
 Expected<std::shared_ptr<const ConfigSnapshot>, Error>
 ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
-                      HealthRegistry* registry) {
-    const auto& [services, routes, upstreams, targets, certificates, snis] = entities;
+                      HealthRegistry* registry, const ChainOptions& chainOptions) {
+    const auto& [services, routes, upstreams, targets, certificates, snis, plugins] = entities;
     auto router = Router::build(routes);
     if (!router) return unexpected(router.error());
     auto certs = TlsCertificates::build(certificates, snis);
@@ -14,6 +14,7 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
     snap->revision = revision;
     snap->router = std::move(*router);
     snap->certificates = std::move(*certs);
+    snap->chains = buildChains(routes, plugins, chainOptions);
     for (const auto& s : services) {
         ServiceInfo info;
         info.id = s.value("id", "");

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/expected.h"
+#include "proxy/builtin_plugins.h"
 #include "proxy/router.h"
 #include "proxy/tls_certificates.h"
 #include "proxy/upstream_health.h"
@@ -60,20 +61,26 @@ struct UpstreamInfo {
 // The stored entities a snapshot is compiled from (as the store returns them). A registry, when
 // given, supplies the targets' health so that it carries over from the previous revision.
 struct ConfigEntities {
-    std::vector<nlohmann::json> services, routes, upstreams, targets, certificates, snis;
+    std::vector<nlohmann::json> services, routes, upstreams, targets, certificates, snis, plugins;
 };
 
 struct ConfigSnapshot {
     std::int64_t revision = 0;
     std::shared_ptr<const TlsCertificates> certificates; // chosen by SNI on TLS listeners
+    CompiledChains chains;                               // plugin phases per route
     std::shared_ptr<const Router> router;
     std::unordered_map<std::string, ServiceInfo> services; // by id
     std::unordered_map<std::string, UpstreamInfo>
         upstreams; // by name: a service host naming one is balanced
 
     static Expected<std::shared_ptr<const ConfigSnapshot>, Error>
-    build(std::int64_t revision, const ConfigEntities& entities,
-          HealthRegistry* registry = nullptr);
+    build(std::int64_t revision, const ConfigEntities& entities, HealthRegistry* registry = nullptr,
+          const ChainOptions& chainOptions = {});
+    // The plugin chain of a matched route ("" or an unknown id: the global chain).
+    const PluginChain& chainFor(const std::string& routeId) const {
+        auto it = chains.byRoute.find(routeId);
+        return it == chains.byRoute.end() ? chains.global : it->second;
+    }
     // Admin API lookups (not for the request path).
     const UpstreamInfo* upstreamById(const std::string& id) const;
 };

@@ -37,6 +37,7 @@ struct Worker {
     bool stopping = false;    // this worker's thread only
     std::atomic<int> busy{0}; // requests between their header and their last byte
     ProxyStats stats;
+    WorkerMetrics metrics;
     std::thread thread;
 };
 
@@ -59,6 +60,18 @@ ProxyServer::~ProxyServer() {
 }
 
 namespace {
+// Once a second the worker hands its metrics window to the main thread (takeMetrics()).
+awaitable<void> flushMetrics(Worker& w) {
+    asio::steady_timer timer(w.ioc);
+    for (;;) {
+        timer.expires_after(std::chrono::seconds(1));
+        error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        if (ec || w.stopping) co_return;
+        w.metrics.flush();
+    }
+}
+
 // tls is null for a plain listener.
 awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, Worker& w, SessionContext ctx,
                            asio::ssl::context* tls) {
@@ -115,19 +128,13 @@ std::string ProxyServer::start() {
     for (auto& w : d.workers) {
         for (std::size_t i = 0; i < w->acceptors.size(); ++i) {
             auto& acc = w->acceptors[i];
-            SessionContext ctx{d.snapshots,
-                               w->pool,
-                               w->balancer,
-                               w->stopping,
-                               w->busy,
-                               w->stats,
-                               acc->local_endpoint().port(),
-                               d.settings.latencyHeaders,
-                               d.settings.requestIdHeader};
+            SessionContext ctx{d.snapshots, w->pool,  w->balancer, w->stopping,
+                               w->busy,     w->stats, w->metrics,  acc->local_endpoint().port()};
             asio::co_spawn(w->ioc,
                            acceptLoop(*acc, *w, ctx, w->acceptorTls[i] ? d.tls.get() : nullptr),
                            asio::detached);
         }
+        asio::co_spawn(w->ioc, flushMetrics(*w), asio::detached);
         Worker* raw = w.get();
         w->thread = std::thread([raw] { raw->ioc.run(); });
     }
@@ -145,6 +152,13 @@ ProxyTotals ProxyServer::totals() const {
         t.tlsHandshakeFailures += w->stats.tlsHandshakeFailures.load(std::memory_order_relaxed);
     }
     return t;
+}
+
+MetricsWindow ProxyServer::takeMetrics() {
+    MetricsWindow merged;
+    for (const auto& w : m_impl->workers)
+        merged.merge(w->metrics.take());
+    return merged;
 }
 
 void ProxyServer::stop() {

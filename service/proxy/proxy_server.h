@@ -4,6 +4,7 @@
 // close. start() and stop() are called from the main thread.
 
 #include "app/settings.h"
+#include "proxy/proxy_metrics.h"
 #include "proxy/proxy_stats.h"
 
 #include <memory>
@@ -25,6 +26,8 @@ public:
     void stop();
     // Counters summed over the workers; any thread.
     ProxyTotals totals() const;
+    // The workers' windows handed over since the last call, merged. Main thread.
+    MetricsWindow takeMetrics();
 
     struct Impl;
 

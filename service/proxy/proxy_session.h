@@ -3,6 +3,7 @@
 // worker's thread only.
 
 #include "proxy/config_snapshot.h"
+#include "proxy/proxy_metrics.h"
 #include "proxy/proxy_stats.h"
 
 #include <atomic>
@@ -39,9 +40,8 @@ struct SessionContext {
     const bool& stopping;
     std::atomic<int>& busy; // requests in progress on this worker, for a graceful stop
     ProxyStats& stats;      // this worker's counters
+    WorkerMetrics& metrics; // this worker's per-second window
     unsigned short listenerPort;
-    bool latencyHeaders = true;
-    bool requestIdHeader = true;
 };
 
 // Serves one plain-HTTP client connection until it closes.

@@ -5,6 +5,7 @@
 #include "core/hex.h"
 #include "core/text.h"
 #include "proxy/path_normalizer.h"
+#include "proxy/plugin_chain.h"
 #include "proxy/proxy_session.h"
 #include "proxy/request_checks.h"
 
@@ -18,9 +19,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <openssl/rand.h>
 #include <optional>
-#include <random>
 
 namespace portico::proxy {
 
@@ -46,6 +45,43 @@ inline constexpr std::size_t kHeaderLimit = 32 * 1024;
 inline constexpr auto kClientIdle = 60s;
 inline constexpr auto kClientHeaderTimeout = 60s;
 
+// Plugins' view of a Beast header.
+template <class Fields> class FieldsAccess final : public HeaderAccess {
+public:
+    explicit FieldsAccess(Fields& f) : m_fields(f) {}
+    std::string_view get(std::string_view name) const override {
+        auto it = m_fields.find(name);
+        return it == m_fields.end() ? std::string_view() : std::string_view(it->value());
+    }
+    void set(std::string_view name, std::string_view value) override { m_fields.set(name, value); }
+    void erase(std::string_view name) override { m_fields.erase(name); }
+
+private:
+    Fields& m_fields;
+};
+
+// The end of every request that got an answer, however the loop leaves it: the log phase,
+// then the worker's metrics.
+struct RequestFinish {
+    RequestContext& rc;
+    WorkerMetrics& metrics;
+    const PluginChain* chain = nullptr;
+    ~RequestFinish() {
+        if (rc.status == 0) return; // nothing was answered (the client went away)
+        if (chain && chain->has(Plugin::Log)) chain->log(rc);
+        const auto now = Clock::now();
+        auto micros = [](Clock::duration d) {
+            return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+        };
+        const bool started = rc.started != Clock::time_point{};
+        const bool upstream = rc.upstreamHeaders != Clock::time_point{};
+        metrics.current.record(rc.routeId, rc.serviceId, rc.status,
+                               started ? micros(now - rc.started) : 0,
+                               upstream ? micros(rc.upstreamHeaders - rc.upstreamStarted) : -1,
+                               upstream ? micros(rc.upstreamStarted - rc.started) : -1);
+    }
+};
+
 template <class Body>
 void setKongError(http::response<Body>& res, int status, const std::string& message) {
     res.result(static_cast<http::status>(status));
@@ -56,10 +92,11 @@ void setKongError(http::response<Body>& res, int status, const std::string& mess
 }
 
 template <class Client>
-awaitable<void> sendError(Client& client, ProxyStats& stats, int status, const std::string& message,
-                          bool keepAlive,
+awaitable<void> sendError(Client& client, ProxyStats& stats, RequestContext& rc, int status,
+                          const std::string& message, bool keepAlive,
                           const std::vector<std::pair<std::string, std::string>>& extra = {}) {
     stats.countStatus(status);
+    rc.status = status;
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     setKongError(res, status, message);
     for (const auto& [k, v] : extra)
@@ -72,24 +109,37 @@ awaitable<void> sendError(Client& client, ProxyStats& stats, int status, const s
 
 // Kong's answers when the upstream fails: 504 for a timeout, 502 for anything else.
 template <class Client>
-awaitable<void> sendUpstreamError(Client& client, ProxyStats& stats, bool timedOut) {
+awaitable<void> sendUpstreamError(Client& client, ProxyStats& stats, RequestContext& rc,
+                                  bool timedOut) {
     if (timedOut)
-        co_await sendError(client, stats, 504, "The upstream server is timing out", false);
+        co_await sendError(client, stats, rc, 504, "The upstream server is timing out", false);
     else
-        co_await sendError(client, stats, 502,
+        co_await sendError(client, stats, rc, 502,
                            "An invalid response was received from the upstream server", false);
 }
 
-// Request ids need to be unique, not secret: a per-thread generator seeded once from the
-// CSPRNG avoids a locked RAND_bytes call per request.
-inline std::string requestId() {
-    thread_local std::mt19937_64 gen = [] {
-        std::uint64_t seed = 0;
-        RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
-        return std::mt19937_64(seed);
-    }();
-    std::uint64_t words[2] = {gen(), gen()};
-    return toHex(reinterpret_cast<const unsigned char*>(words), sizeof words);
+// An answer a rewrite or access phase gave: it passes header_filter like any response.
+template <class Client>
+awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestContext& rc,
+                                   const PluginChain& chain, const PhaseResult& answer,
+                                   bool keepAlive) {
+    stats.countStatus(answer.status);
+    rc.status = answer.status;
+    http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::server, "portico");
+    for (const auto& [k, v] : answer.headers)
+        res.set(k, v);
+    FieldsAccess<http::fields> fields(res.base());
+    rc.response = &fields;
+    if (chain.has(Plugin::HeaderFilter)) chain.headerFilter(rc);
+    rc.response = nullptr;
+    res.body() = answer.body;
+    res.prepare_payload();
+    res.keep_alive(keepAlive);
+    beast::get_lowest_layer(client).expires_after(30s);
+    error_code ec;
+    co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
 }
 
 // Hop-by-hop headers, and every header the sender names in Connection, end at this hop.
@@ -138,11 +188,12 @@ struct RelayResult {
 
 // Relays a message body from `in` (parser past its header) to `out` (serializer) as it
 // arrives (read_some: a trickling body is not held back), never holding more than one buffer.
-template <bool isRequest, class In, class Out>
+// `tap` sees each piece of the body as it goes out (the body_filter phase).
+template <bool isRequest, class In, class Out, class Tap>
 awaitable<RelayResult>
 relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::buffer_body>& p,
           Out& out, http::serializer<isRequest, http::buffer_body>& sr, std::vector<char>& buf,
-          std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout) {
+          std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout, Tap tap) {
     error_code ec;
     do {
         if (!p.is_done()) {
@@ -168,6 +219,9 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
             p.get().body().size = 0;
             p.get().body().more = false;
         }
+        tap(std::string_view(static_cast<const char*>(p.get().body().data),
+                             p.get().body().data ? p.get().body().size : 0),
+            !p.get().body().more);
         beast::get_lowest_layer(out).expires_after(writeTimeout);
         co_await http::async_write(out, sr, asio::redirect_error(use_awaitable, ec));
         if (ec == http::error::need_buffer) ec = {};
@@ -249,7 +303,8 @@ awaitable<void> exchange(Client& client, beast::flat_buffer& clientBuffer,
     http::serializer<true, http::buffer_body> reqOut{head};
     const RelayResult sent = co_await relayBody(client, clientBuffer, req, *x.upstream, reqOut,
                                                 chunk, std::chrono::milliseconds(kClientIdle),
-                                                std::chrono::milliseconds(svc.writeTimeoutMs));
+                                                std::chrono::milliseconds(svc.writeTimeoutMs),
+                                                [](std::string_view, bool) {});
     if (sent.ec) {
         x.outcome = sent.readSide ? UpstreamExchange::Outcome::ClientFailed
                                   : UpstreamExchange::Outcome::UpstreamFailed;
@@ -297,6 +352,12 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
     bool first = true;
     while (!ctx.stopping) {
+        RequestContext rc;
+        rc.peer = peer;
+        // Declared before `finish`, so it outlives it: the log phase and the metrics still
+        // read the route and chain it holds.
+        std::shared_ptr<const ConfigSnapshot> snap;
+        RequestFinish finish{rc, ctx.metrics};
         http::request_parser<http::buffer_body> req;
         req.header_limit(kHeaderLimit);
         req.body_limit(boost::none); // bodies stream through; the per-route limit is a plugin's job
@@ -319,7 +380,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             const std::string_view raw(static_cast<const char*>(clientBuffer.data().data()),
                                        headEnd + 4);
             if (auto refusal = checkRawHead(raw)) {
-                co_await sendError(client, ctx.stats, refusal->status, refusal->message, false);
+                co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
                 break;
             }
         }
@@ -328,15 +389,15 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                                              asio::redirect_error(use_awaitable, ec));
         if (ec) {
             if (ec == http::error::header_limit)
-                co_await sendError(client, ctx.stats, 431, "Request header fields too large",
+                co_await sendError(client, ctx.stats, rc, 431, "Request header fields too large",
                                    false);
             else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                      ec != asio::error::eof && ec != asio::error::connection_reset &&
                      ec != asio::error::operation_aborted)
-                co_await sendError(client, ctx.stats, 400, "Bad request", false);
+                co_await sendError(client, ctx.stats, rc, 400, "Bad request", false);
             break;
         }
-        const auto started = Clock::now();
+        rc.started = Clock::now();
         ctx.stats.requests.fetch_add(1, std::memory_order_relaxed);
         ++ctx.busy;
         struct BusyGuard {
@@ -344,14 +405,14 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             ~BusyGuard() { --n; }
         } busyGuard{ctx.busy};
         auto& head = req.get();
-        const std::string id = ctx.requestIdHeader ? requestId() : std::string();
+
         std::vector<std::pair<std::string, std::string>> headers;
         for (const auto& f : head) {
             headers.emplace_back(toLower(f.name_string()), std::string(f.value()));
         }
         if (auto refusal =
                 checkRequestHead(head.version(), head.method_string(), head.target(), headers)) {
-            co_await sendError(client, ctx.stats, refusal->status, refusal->message, false);
+            co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
             break;
         }
         std::string target(head.target());
@@ -364,8 +425,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                 target.substr(7, slash == std::string::npos ? std::string::npos : slash - 7);
             target = slash == std::string::npos ? "/" : target.substr(slash);
         } else if (target.empty() || target.front() != '/') {
-            co_await sendError(client, ctx.stats, 400, "Bad request: unsupported request target",
-                               false);
+            co_await sendError(client, ctx.stats, rc, 400,
+                               "Bad request: unsupported request target", false);
             break;
         }
         const auto q = target.find('?');
@@ -373,7 +434,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                           query = q == std::string::npos ? "" : target.substr(q);
         const NormalizedPath norm = normalizePath(rawPath);
         if (!norm.error.empty()) {
-            co_await sendError(client, ctx.stats, 400, "Bad request: " + norm.error, false);
+            co_await sendError(client, ctx.stats, rc, 400, "Bad request: " + norm.error, false);
             break;
         }
         std::string host = authority;
@@ -385,8 +446,11 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         }
         host = toLower(host);
 
-        auto snap = ctx.snapshots.get();
+        snap = ctx.snapshots.get();
         const std::string method(head.method_string());
+        rc.method = method;
+        rc.host = host;
+        rc.path = norm.path;
         RouteMatch match;
         if (snap && snap->router) {
             MatchRequest mr;
@@ -400,10 +464,19 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             match = snap->router->match(mr);
         }
         const bool keepAlive = head.keep_alive();
+        static const PluginChain noPlugins; // no snapshot yet
+        const PluginChain* chain =
+            snap ? &snap->chainFor(match.route ? match.route->id : std::string()) : &noPlugins;
+        finish.chain = chain;
+        if (match.route) {
+            rc.routeId = match.route->id;
+            rc.serviceId = match.route->serviceId;
+        }
         if (!match.route) {
             // With an unread body the connection cannot carry another request.
             const bool again = keepAlive && req.is_done() && !ctx.stopping;
-            co_await sendError(client, ctx.stats, 404, "no Route matched with those values", again);
+            co_await sendError(client, ctx.stats, rc, 404, "no Route matched with those values",
+                               again);
             if (!again) break;
             continue;
         }
@@ -416,15 +489,32 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             } else {
                 extra.emplace_back("Location", "https://" + authority + target);
             }
-            co_await sendError(client, ctx.stats, code, "Please use HTTPS protocol", false, extra);
+            co_await sendError(client, ctx.stats, rc, code, "Please use HTTPS protocol", false,
+                               extra);
             break;
         }
         auto svcIt = snap->services.find(match.route->serviceId);
         if (svcIt == snap->services.end() || !svcIt->second.enabled) {
-            co_await sendError(client, ctx.stats, 503, "no Service found with those values", false);
+            co_await sendError(client, ctx.stats, rc, 503, "no Service found with those values",
+                               false);
             break;
         }
         const ServiceInfo& svc = svcIt->second;
+
+        // rewrite and access: plugins see the request as the client sent it (after the checks
+        // above) and may answer it themselves.
+        FieldsAccess<http::request<http::buffer_body>> requestFields(head);
+        rc.request = &requestFields;
+        PhaseResult early;
+        if (chain->has(Plugin::Rewrite)) early = chain->rewrite(rc);
+        if (!early.respond && chain->has(Plugin::Access)) early = chain->access(rc);
+        rc.request = nullptr;
+        if (early.respond) {
+            const bool again = keepAlive && req.is_done() && !ctx.stopping;
+            co_await sendPluginResponse(client, ctx.stats, rc, *chain, early, again);
+            if (!again) break;
+            continue;
+        }
 
         // The request as the upstream sees it.
         const bool chunked = head.chunked();
@@ -444,7 +534,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         head.set("X-Forwarded-Port", std::to_string(port));
         head.set("X-Forwarded-Path", norm.path);
         head.set(http::field::via, "1.1 portico");
-        if (ctx.requestIdHeader) head.set("X-Portico-Request-Id", id);
+
         head.version(11);
         head.keep_alive(true);
         if (chunked)
@@ -508,7 +598,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             break;
         }
         if (noPeer) {
-            co_await sendError(client, ctx.stats, 503,
+            co_await sendError(client, ctx.stats, rc, 503,
                                "failure to get a peer from the ring-balancer", false);
             break;
         }
@@ -517,21 +607,21 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             // The client's body is malformed or stopped: the upstream connection, holding a
             // partial request, is dropped and never pooled.
             if (x.ec.category() == http::make_error_code(http::error::bad_chunk).category())
-                co_await sendError(client, ctx.stats, 400, "Bad request: " + x.ec.message(), false);
+                co_await sendError(client, ctx.stats, rc, 400, "Bad request: " + x.ec.message(),
+                                   false);
             break;
         }
         if (x.outcome == UpstreamExchange::Outcome::UpstreamFailed) {
-            co_await sendUpstreamError(client, ctx.stats, x.timedOut);
+            co_await sendUpstreamError(client, ctx.stats, rc, x.timedOut);
             break;
         }
         beast::tcp_stream& upstream = *x.upstream;
         beast::flat_buffer& upstreamBuffer = x.buffer;
-        const auto upstreamStart = x.started;
         auto& res = *x.response;
-        const auto upstreamLatency =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - upstreamStart)
-                .count();
+        rc.upstreamStarted = x.started;
+        rc.upstreamHeaders = Clock::now();
         auto& rhead = res.get();
+        rc.status = rhead.result_int();
         ctx.stats.countStatus(rhead.result_int());
         if (picked) {
             TargetHealth::Event event;
@@ -542,14 +632,10 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         const bool resChunked = rhead.chunked();
         const auto resLength = res.content_length();
         stripHopByHop(rhead);
-        if (ctx.latencyHeaders) {
-            rhead.set("X-Portico-Upstream-Latency", std::to_string(upstreamLatency));
-            rhead.set("X-Portico-Proxy-Latency",
-                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         upstreamStart - started)
-                                         .count()));
-        }
-        if (ctx.requestIdHeader) rhead.set("X-Portico-Request-Id", id);
+        FieldsAccess<http::response_header<>> responseFields(rhead);
+        rc.response = &responseFields;
+        if (chain->has(Plugin::HeaderFilter)) chain->headerFilter(rc);
+        rc.response = nullptr;
         rhead.version(11);
         // A close-delimited upstream body can only be relayed chunked or close-delimited.
         const bool framed = resChunked || resLength || res.is_done();
@@ -561,7 +647,11 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         http::serializer<false, http::buffer_body> resOut{rhead};
         const RelayResult relayed = co_await relayBody(
             upstream, upstreamBuffer, res, client, resOut, responseChunk,
-            std::chrono::milliseconds(svc.readTimeoutMs), std::chrono::milliseconds(60000));
+            std::chrono::milliseconds(svc.readTimeoutMs), std::chrono::milliseconds(60000),
+            [&rc, chain](std::string_view piece, bool last) {
+                rc.responseBytes += piece.size();
+                if (chain->has(Plugin::BodyFilter)) chain->bodyFilter(rc, piece, last);
+            });
         ec = relayed.ec;
         if (!ec && upstreamKeepAlive && framed && res.is_done() && upstreamBuffer.size() == 0)
             ctx.pool.give(x.key, upstream.release_socket());
