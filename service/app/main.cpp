@@ -231,7 +231,8 @@ int main(int argc, char** argv) {
              {std::pair{"services", &entities.services}, std::pair{"routes", &entities.routes},
               std::pair{"upstreams", &entities.upstreams}, std::pair{"targets", &entities.targets},
               std::pair{"certificates", &entities.certificates}, std::pair{"snis", &entities.snis},
-              std::pair{"plugins", &entities.plugins}}) {
+              std::pair{"plugins", &entities.plugins},
+              std::pair{"ca_certificates", &entities.caCertificates}}) {
             auto rows = (*store)->all(*schema::findSchema(name));
             if (!rows) {
                 log::error("proxy", std::string("cannot read the ") + name + " for revision " +

@@ -5,7 +5,8 @@ namespace portico::proxy {
 Expected<std::shared_ptr<const ConfigSnapshot>, Error>
 ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
                       HealthRegistry* registry, const ChainOptions& chainOptions) {
-    const auto& [services, routes, upstreams, targets, certificates, snis, plugins] = entities;
+    const auto& [services, routes, upstreams, targets, certificates, snis, plugins,
+                 caCertificates] = entities;
     auto router = Router::build(routes);
     if (!router) return unexpected(router.error());
     auto certs = TlsCertificates::build(certificates, snis);
@@ -15,6 +16,11 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
     snap->router = std::move(*router);
     snap->certificates = std::move(*certs);
     snap->chains = buildChains(routes, plugins, chainOptions);
+    UpstreamTls::EntityIndex caById, certById;
+    for (const auto& c : caCertificates)
+        caById.emplace(c.value("id", ""), &c);
+    for (const auto& c : certificates)
+        certById.emplace(c.value("id", ""), &c);
     for (const auto& s : services) {
         ServiceInfo info;
         info.id = s.value("id", "");
@@ -28,6 +34,11 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
         info.readTimeoutMs = s.value("read_timeout", 60000);
         info.retries = s.value("retries", 5);
         info.enabled = s.value("enabled", true);
+        if (info.protocol == "https") {
+            auto tls = UpstreamTls::build(s, caById, certById);
+            if (!tls) return unexpected(tls.error());
+            info.tls = std::move(*tls);
+        }
         snap->services.emplace(info.id, std::move(info));
     }
     std::unordered_map<std::string, std::string> upstreamNameById;

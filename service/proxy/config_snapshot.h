@@ -9,6 +9,7 @@
 #include "proxy/router.h"
 #include "proxy/tls_certificates.h"
 #include "proxy/upstream_health.h"
+#include "proxy/upstream_tls.h"
 
 #include <atomic>
 #include <cstdint>
@@ -32,6 +33,7 @@ struct ServiceInfo {
     int readTimeoutMs = 60000;
     int retries = 5;
     bool enabled = true;
+    std::shared_ptr<const UpstreamTls> tls; // set for protocol https
 };
 
 // An upstream's targets as a weighted round-robin schedule: target indices spread smoothly in
@@ -61,7 +63,8 @@ struct UpstreamInfo {
 // The stored entities a snapshot is compiled from (as the store returns them). A registry, when
 // given, supplies the targets' health so that it carries over from the previous revision.
 struct ConfigEntities {
-    std::vector<nlohmann::json> services, routes, upstreams, targets, certificates, snis, plugins;
+    std::vector<nlohmann::json> services, routes, upstreams, targets, certificates, snis, plugins,
+        caCertificates;
 };
 
 struct ConfigSnapshot {

@@ -3,16 +3,25 @@
 
 namespace portico::proxy {
 
+namespace {
+// A connection the upstream closed (or wrote to) while idle is readable. The peek does not
+// block and leaves the socket's mode alone (no ioctl round trips).
+bool quietWhileIdle(int fd) {
+    char probe;
+    const auto n = ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+} // namespace
+
+UpstreamPool::UpstreamPool() = default;
+UpstreamPool::~UpstreamPool() = default;
+
 bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out) {
     auto it = m_idle.find(key);
     while (it != m_idle.end() && !it->second.empty()) {
         asio::ip::tcp::socket s = std::move(it->second.back());
         it->second.pop_back();
-        // A connection the upstream closed (or wrote to) while idle is readable; skip it. The
-        // peek does not block and leaves the socket's mode alone (no ioctl round trips).
-        char probe;
-        const auto n = ::recv(s.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (quietWhileIdle(s.native_handle())) {
             out = std::move(s);
             return true;
         }
@@ -23,6 +32,21 @@ bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out) {
 void UpstreamPool::give(const std::string& key, asio::ip::tcp::socket s) {
     auto& list = m_idle[key];
     if (list.size() < kMaxIdlePerKey) list.push_back(std::move(s));
+}
+
+std::unique_ptr<IdleTlsConnection> UpstreamPool::takeTls(const std::string& key) {
+    auto it = m_idleTls.find(key);
+    while (it != m_idleTls.end() && !it->second.empty()) {
+        auto c = std::move(it->second.back());
+        it->second.pop_back();
+        if (quietWhileIdle(beast::get_lowest_layer(c->stream).socket().native_handle())) return c;
+    }
+    return nullptr;
+}
+
+void UpstreamPool::giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c) {
+    auto& list = m_idleTls[key];
+    if (list.size() < kMaxIdlePerKey) list.push_back(std::move(c));
 }
 
 awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ctx) {

@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,15 +20,23 @@ class context;
 
 namespace portico::proxy {
 
-// Idle keep-alive connections to upstreams, per worker (no locking: one thread).
+struct IdleTlsConnection; // a TLS stream to an https upstream (defined with the sessions)
+
+// Idle keep-alive connections to upstreams, per worker (no locking: one thread). A connection
+// the upstream closed or wrote to while idle is dropped when taken.
 class UpstreamPool {
 public:
     static constexpr std::size_t kMaxIdlePerKey = 32;
+    UpstreamPool();
+    ~UpstreamPool();
     bool take(const std::string& key, boost::asio::ip::tcp::socket& out);
     void give(const std::string& key, boost::asio::ip::tcp::socket s);
+    std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key);
+    void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c);
 
 private:
     std::map<std::string, std::vector<boost::asio::ip::tcp::socket>> m_idle;
+    std::map<std::string, std::vector<std::unique_ptr<IdleTlsConnection>>> m_idleTls;
 };
 
 // Round-robin positions per upstream, per worker.

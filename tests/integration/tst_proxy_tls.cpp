@@ -44,6 +44,8 @@ private slots:
     void httpsRouting_data();
     void httpsRouting();
     void keepAliveOverTls();
+    void httpsServices_data();
+    void httpsServices();
     void certificateChangeIsLive();
     void defaultCertificateIsGeneratedOnce();
     void tornDefaultCertificateStopsStartUp();
@@ -252,6 +254,72 @@ void TestProxyTls::keepAliveOverTls() {
     const auto r = tlsExchange(m_node.tlsPort(), {}, first + get("/any/2", "gw.test"));
     QVERIFY2(r.handshake, r.error.c_str());
     QCOMPARE(QByteArray::fromStdString(r.reply).count("HTTP/1.1 200 "), 2);
+}
+
+void TestProxyTls::httpsServices_data() {
+    QTest::addColumn<bool>("verify");
+    QTest::addColumn<QString>("ca"); // "", "own" or "other"
+    QTest::addColumn<int>("status");
+    QTest::newRow("not verified (Kong's default)") << false << "" << 200;
+    QTest::newRow("verified against the system store: self-signed refused") << true << "" << 502;
+    QTest::newRow("verified with its CA") << true << "own" << 200;
+    QTest::newRow("verified with another CA") << true << "other" << 502;
+}
+
+void TestProxyTls::httpsServices() {
+    // Two hops through the same porticod: plain /hop1-N goes to an https service whose
+    // target is porticod's own TLS listener, presenting the certificate for upstream.test;
+    // there /hop2-N goes on to a plain back-end.
+    QFETCH(bool, verify);
+    QFETCH(QString, ca);
+    QFETCH(int, status);
+    static int row = 0;
+    const std::string n = std::to_string(++row);
+    auto api = m_node.local();
+    static json caIds;
+    if (caIds.is_null()) {
+        const auto own = makeCertificate("upstream.test", KeyKind::Ec, true);
+        QCOMPARE(api.json("POST", "/certificates",
+                          {{"cert", own.cert}, {"key", own.key}, {"snis", {"upstream.test"}}})
+                     .status,
+                 201);
+        const auto other = makeCertificate("someone-else", KeyKind::Ec, true);
+        caIds["own"] = api.json("POST", "/ca_certificates", {{"cert", own.cert}}).json()["id"];
+        caIds["other"] = api.json("POST", "/ca_certificates", {{"cert", other.cert}}).json()["id"];
+        QCOMPARE(api.json("POST", "/upstreams", {{"name", "upstream.test"}}).status, 201);
+        QCOMPARE(api.json("POST", "/upstreams/upstream.test/targets",
+                          {{"target", "127.0.0.1:" + std::to_string(m_node.tlsPort())}})
+                     .status,
+                 201);
+    }
+    FakeUpstream backend;
+    QCOMPARE(api.json("POST", "/services",
+                      {{"name", "back-" + n},
+                       {"url", "http://127.0.0.1:" + std::to_string(backend.port())}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/services/back-" + n + "/routes"),
+                      {{"paths", {"/hop2-" + n}}, {"protocols", {"https"}}})
+                 .status,
+             201);
+    json svc = {{"name", "tls-" + n}, {"protocol", "https"},  {"host", "upstream.test"},
+                {"port", 443},        {"path", "/hop2-" + n}, {"tls_verify", verify}};
+    if (!ca.isEmpty()) svc["ca_certificates"] = {caIds[ca.toStdString()]};
+    const auto created = api.json("POST", "/services", svc);
+    QVERIFY2(created.status == 201, created.body.constData());
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/services/tls-" + n + "/routes"),
+                      {{"paths", {"/hop1-" + n}}})
+                 .status,
+             201);
+    const auto reply =
+        m_node.proxy().request("GET", QByteArray::fromStdString("/hop1-" + n + "/x"));
+    QCOMPARE(reply.status, status);
+    QCOMPARE(backend.requests().size(), status == 200 ? std::size_t(1) : std::size_t(0));
+    if (status == 200) {
+        const QByteArray seen = QByteArray::fromStdString(backend.requests()[0]);
+        QVERIFY2(seen.startsWith("GET /x HTTP/1.1"), seen.constData());
+        QVERIFY2(seen.contains("\r\nX-Forwarded-Proto: https\r\n"), seen.constData());
+    }
 }
 
 void TestProxyTls::certificateChangeIsLive() {

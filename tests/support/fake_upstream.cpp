@@ -127,6 +127,15 @@ void FakeUpstream::serve(int fd, int connection) {
                 if (::send(fd, reply.raw.data(), reply.raw.size(), MSG_NOSIGNAL) < 0 ||
                     reply.closeAfter)
                     goto done;
+                if (reply.echoAfter) {
+                    // Whatever followed the head, then everything after it, comes back.
+                    do {
+                        if (!buf.empty() && ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL) < 0)
+                            goto done;
+                        buf.clear();
+                    } while (fill());
+                    goto done;
+                }
                 continue;
             }
             std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\n";

@@ -23,6 +23,7 @@ public:
         bool closeAfter = false; // close the connection after replying
         int delayMs = 0;         // wait before replying
         bool dropReused = false; // close, without replying, a connection's second request
+        bool echoAfter = false;  // after the reply, send back every byte received (a tunnel)
 
         static Reply with(int status, std::string body,
                           std::vector<std::pair<std::string, std::string>> headers = {},

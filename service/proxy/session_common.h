@@ -1,0 +1,248 @@
+#pragma once
+// Private to the proxy: what the request loop (session_impl.h) and the upstream side
+// (upstream_exchange.h) share — error answers, header access for plugins, the end-of-request
+// bookkeeping, body relaying. Include nowhere else: it pulls in Beast.
+#include "core/hex.h"
+#include "core/text.h"
+#include "proxy/path_normalizer.h"
+#include "proxy/plugin_chain.h"
+#include "proxy/proxy_session.h"
+#include "proxy/request_checks.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+
+namespace portico::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// What the transport knows about a client connection.
+struct ConnectionInfo {
+    std::string peer;     // client address
+    std::string protocol; // "http" or "https"
+    std::string sni;      // TLS server name, empty when none
+};
+
+namespace detail {
+
+inline constexpr std::size_t kHeaderLimit = 32 * 1024;
+inline constexpr auto kClientIdle = 60s;
+inline constexpr auto kClientHeaderTimeout = 60s;
+
+// Plugins' view of a Beast header.
+template <class Fields> class FieldsAccess final : public HeaderAccess {
+public:
+    explicit FieldsAccess(Fields& f) : m_fields(f) {}
+    std::string_view get(std::string_view name) const override {
+        auto it = m_fields.find(name);
+        return it == m_fields.end() ? std::string_view() : std::string_view(it->value());
+    }
+    void set(std::string_view name, std::string_view value) override { m_fields.set(name, value); }
+    void erase(std::string_view name) override { m_fields.erase(name); }
+
+private:
+    Fields& m_fields;
+};
+
+// The end of every request that got an answer, however the loop leaves it: the log phase,
+// then the worker's metrics.
+struct RequestFinish {
+    RequestContext& rc;
+    WorkerMetrics& metrics;
+    const PluginChain* chain = nullptr;
+    ~RequestFinish() {
+        if (rc.status == 0) return; // nothing was answered (the client went away)
+        if (chain && chain->has(Plugin::Log)) chain->log(rc);
+        const auto now = Clock::now();
+        auto micros = [](Clock::duration d) {
+            return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+        };
+        const bool started = rc.started != Clock::time_point{};
+        const bool upstream = rc.upstreamHeaders != Clock::time_point{};
+        metrics.current.record(rc.routeId, rc.serviceId, rc.status,
+                               started ? micros(now - rc.started) : 0,
+                               upstream ? micros(rc.upstreamHeaders - rc.upstreamStarted) : -1,
+                               upstream ? micros(rc.upstreamStarted - rc.started) : -1);
+    }
+};
+
+template <class Body>
+void setKongError(http::response<Body>& res, int status, const std::string& message) {
+    res.result(static_cast<http::status>(status));
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::server, "portico");
+    res.body() = "{\"message\":\"" + message + "\"}";
+    res.prepare_payload();
+}
+
+template <class Client>
+awaitable<void> sendError(Client& client, ProxyStats& stats, RequestContext& rc, int status,
+                          const std::string& message, bool keepAlive,
+                          const std::vector<std::pair<std::string, std::string>>& extra = {}) {
+    stats.countStatus(status);
+    rc.status = status;
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    setKongError(res, status, message);
+    for (const auto& [k, v] : extra)
+        res.set(k, v);
+    res.keep_alive(keepAlive);
+    beast::get_lowest_layer(client).expires_after(30s);
+    error_code ec;
+    co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
+}
+
+// Kong's answers when the upstream fails: 504 for a timeout, 502 for anything else.
+template <class Client>
+awaitable<void> sendUpstreamError(Client& client, ProxyStats& stats, RequestContext& rc,
+                                  bool timedOut) {
+    if (timedOut)
+        co_await sendError(client, stats, rc, 504, "The upstream server is timing out", false);
+    else
+        co_await sendError(client, stats, rc, 502,
+                           "An invalid response was received from the upstream server", false);
+}
+
+// An answer a rewrite or access phase gave: it passes header_filter like any response.
+template <class Client>
+awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestContext& rc,
+                                   const PluginChain& chain, const PhaseResult& answer,
+                                   bool keepAlive) {
+    stats.countStatus(answer.status);
+    rc.status = answer.status;
+    http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::server, "portico");
+    for (const auto& [k, v] : answer.headers)
+        res.set(k, v);
+    FieldsAccess<http::fields> fields(res.base());
+    rc.response = &fields;
+    if (chain.has(Plugin::HeaderFilter)) chain.headerFilter(rc);
+    rc.response = nullptr;
+    res.body() = answer.body;
+    res.prepare_payload();
+    res.keep_alive(keepAlive);
+    beast::get_lowest_layer(client).expires_after(30s);
+    error_code ec;
+    co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
+}
+
+// Hop-by-hop headers, and every header the sender names in Connection, end at this hop.
+template <class Fields> void stripHopByHop(Fields& f) {
+    std::vector<std::string> named;
+    for (auto it = f.find(http::field::connection);
+         it != f.end() && it->name() == http::field::connection; ++it) {
+        std::string v(it->value());
+        std::size_t start = 0;
+        while (start < v.size()) {
+            auto comma = v.find(',', start);
+            std::string token =
+                v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            token.erase(0, token.find_first_not_of(" \t"));
+            token.erase(token.find_last_not_of(" \t") + 1);
+            if (!token.empty()) named.push_back(token);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    for (const auto& n : named)
+        f.erase(n);
+    for (auto field :
+         {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
+          http::field::te, http::field::trailer, http::field::transfer_encoding,
+          http::field::upgrade, http::field::proxy_authenticate, http::field::proxy_authorization})
+        f.erase(field);
+}
+
+// Kong's path_handling v0: the service path, then what the route did not strip, joined by '/'.
+inline std::string upstreamPath(const ServiceInfo& svc, const RouteMatch& m,
+                                const std::string& path) {
+    std::string rest =
+        m.route->stripPath ? path.substr(std::min(m.matchedLength, path.size())) : path;
+    if (!rest.empty() && rest.front() != '/') rest.insert(rest.begin(), '/');
+    std::string base = svc.path;
+    if (rest.empty()) return base.empty() ? "/" : base;
+    if (!base.empty() && base.back() == '/') base.pop_back();
+    return base + rest;
+}
+
+struct RelayResult {
+    error_code ec;
+    bool readSide = false; // the failure was reading `in` (else writing `out`)
+};
+
+// Relays a message body from `in` (parser past its header) to `out` (serializer) as it
+// arrives (read_some: a trickling body is not held back), never holding more than one buffer.
+// `tap` sees each piece of the body as it goes out (the body_filter phase).
+template <bool isRequest, class In, class Out, class Tap>
+awaitable<RelayResult>
+relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::buffer_body>& p,
+          Out& out, http::serializer<isRequest, http::buffer_body>& sr, std::vector<char>& buf,
+          std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout, Tap tap) {
+    error_code ec;
+    do {
+        if (!p.is_done()) {
+            p.get().body().data = buf.data();
+            p.get().body().size = buf.size();
+            beast::get_lowest_layer(in).expires_after(readTimeout);
+            co_await http::async_read_some(in, inBuffer, p,
+                                           asio::redirect_error(use_awaitable, ec));
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) co_return RelayResult{ec, true};
+            p.get().body().size = buf.size() - p.get().body().size;
+            p.get().body().data = buf.data();
+            p.get().body().more = !p.is_done();
+            // An empty buffer must never reach the chunked serializer: it frames it as a
+            // zero-size chunk, which reads as the end of the body. Nothing new yet (a chunk
+            // header only): read on. Done with nothing new: only the last chunk is due.
+            if (p.get().body().size == 0) {
+                if (!p.is_done()) continue;
+                p.get().body().data = nullptr;
+            }
+        } else {
+            p.get().body().data = nullptr;
+            p.get().body().size = 0;
+            p.get().body().more = false;
+        }
+        tap(std::string_view(static_cast<const char*>(p.get().body().data),
+                             p.get().body().data ? p.get().body().size : 0),
+            !p.get().body().more);
+        beast::get_lowest_layer(out).expires_after(writeTimeout);
+        co_await http::async_write(out, sr, asio::redirect_error(use_awaitable, ec));
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) co_return RelayResult{ec, false};
+    } while (!p.is_done() && !sr.is_done());
+    co_return RelayResult{ec, false};
+}
+
+// Passive health checks: what real traffic shows about a target. Nothing is counted when the
+// upstream has no passive thresholds (the common case costs one branch).
+inline void reportPassive(const UpstreamInfo& up, const UpstreamInfo::Target& t,
+                          TargetHealth::Event e) {
+    if (!up.health.passiveEnabled() && up.health.passive.successes == 0) return;
+    t.health->record(e, up.health.passive);
+}
+
+inline bool idempotent(http::verb v) {
+    return v == http::verb::get || v == http::verb::head || v == http::verb::options ||
+           v == http::verb::put || v == http::verb::delete_ || v == http::verb::trace;
+}
+
+} // namespace detail
+
+} // namespace portico::proxy

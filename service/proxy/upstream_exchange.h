@@ -1,0 +1,344 @@
+#pragma once
+// Private to the proxy (included by session_impl.h only): everything after a request has been
+// routed and rewritten — picking a target, connecting (plain or TLS, pooled or new), retries,
+// sending the request, relaying the response, and tunnelling an accepted Upgrade. Written once
+// for any client stream and either upstream stream.
+
+#include "proxy/session_common.h"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+namespace portico::proxy {
+
+using PlainUpstream = beast::tcp_stream;
+using TlsUpstream = beast::ssl_stream<beast::tcp_stream>;
+
+struct IdleTlsConnection {
+    explicit IdleTlsConnection(TlsUpstream s) : stream(std::move(s)) {}
+    TlsUpstream stream;
+};
+
+namespace detail {
+
+// What forward() needs of the request being proxied. References into the session's frame.
+template <class Client> struct Forwarding {
+    Client& client;
+    beast::flat_buffer& clientBuffer;
+    http::request_parser<http::buffer_body>& req;
+    const ServiceInfo& svc;
+    const UpstreamInfo* balanced; // the service's host names an upstream
+    std::string tlsName;          // SNI and verified name towards an https service
+    SessionContext& ctx;
+    RequestContext& rc;
+    const PluginChain& chain;
+    std::vector<char>& requestChunk;
+    std::vector<char>& responseChunk;
+    bool expectContinue;
+    bool clientKeepAlive;
+    bool upgrade; // the request asks to switch protocols (and may)
+};
+
+// One attempt at the upstream: connection, request, response head.
+template <class Up> struct UpstreamExchange {
+    enum class Outcome { Ok, ClientFailed, UpstreamFailed };
+    Outcome outcome = Outcome::UpstreamFailed;
+    error_code ec;
+    bool timedOut = false;
+    bool reused = false;        // the connection came from the pool
+    bool connectFailed = false; // no connection was made (nothing was sent)
+    std::string key;            // pool key of the connection
+    std::optional<Up> upstream;
+    beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::buffer_body>> response;
+    Clock::time_point started;
+};
+
+inline beast::tcp_stream& tcpOf(PlainUpstream& s) {
+    return s;
+}
+inline beast::tcp_stream& tcpOf(TlsUpstream& s) {
+    return beast::get_lowest_layer(s);
+}
+
+inline bool takePooled(UpstreamPool& pool, const std::string& key,
+                       std::optional<PlainUpstream>& out, const asio::any_io_executor& ex) {
+    asio::ip::tcp::socket socket(ex);
+    if (!pool.take(key, socket)) return false;
+    out.emplace(std::move(socket));
+    return true;
+}
+inline bool takePooled(UpstreamPool& pool, const std::string& key, std::optional<TlsUpstream>& out,
+                       const asio::any_io_executor&) {
+    auto idle = pool.takeTls(key);
+    if (!idle) return false;
+    out.emplace(std::move(idle->stream));
+    return true;
+}
+inline void givePooled(UpstreamPool& pool, const std::string& key, PlainUpstream& s) {
+    pool.give(key, s.release_socket());
+}
+inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& s) {
+    pool.giveTls(key, std::make_unique<IdleTlsConnection>(std::move(s)));
+}
+
+// A new connection is usable once TCP is up (plain) or the handshake passed (TLS).
+inline awaitable<error_code> openUpstream(beast::tcp_stream tcp, std::optional<PlainUpstream>& out,
+                                          const ServiceInfo&, const std::string&) {
+    out.emplace(std::move(tcp));
+    co_return error_code{};
+}
+inline awaitable<error_code> openUpstream(beast::tcp_stream tcp, std::optional<TlsUpstream>& out,
+                                          const ServiceInfo& svc, const std::string& name) {
+    out.emplace(std::move(tcp), svc.tls->context());
+    SSL* ssl = out->native_handle();
+    error_code ec;
+    // No SNI for an address; the verified name is the service's host as sent in Host.
+    asio::ip::make_address(name, ec);
+    if (ec && !name.empty()) SSL_set_tlsext_host_name(ssl, name.c_str());
+    if (svc.tls->verify()) SSL_set1_host(ssl, name.c_str());
+    ec = {};
+    beast::get_lowest_layer(*out).expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
+    co_await out->async_handshake(asio::ssl::stream_base::client,
+                                  asio::redirect_error(use_awaitable, ec));
+    co_return ec;
+}
+
+template <class Client, class Up>
+awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>& head,
+                         const std::string& host, int port, bool fresh, UpstreamExchange<Up>& x) {
+    const ServiceInfo& svc = f.svc;
+    error_code ec;
+    x.key = host + ":" + std::to_string(port);
+    if (svc.tls) x.key = "tls|" + svc.tls->settingsKey() + "|" + f.tlsName + "|" + x.key;
+    x.reused =
+        !fresh && !f.upgrade && takePooled(f.ctx.pool, x.key, x.upstream, f.client.get_executor());
+    if (!x.reused) {
+        asio::ip::tcp::resolver resolver(f.client.get_executor());
+        beast::tcp_stream connecting(f.client.get_executor());
+        connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
+        auto endpoints = co_await resolver.async_resolve(host, std::to_string(port),
+                                                         asio::redirect_error(use_awaitable, ec));
+        if (!ec)
+            co_await connecting.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
+        if (!ec) {
+            connecting.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+            ec = co_await openUpstream(std::move(connecting), x.upstream, svc, f.tlsName);
+        }
+        if (ec) {
+            x.outcome = UpstreamExchange<Up>::Outcome::UpstreamFailed;
+            x.connectFailed = true;
+            x.ec = ec;
+            x.timedOut = ec == beast::error::timeout;
+            co_return;
+        }
+    }
+    if (f.expectContinue && !f.req.is_done()) {
+        static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        beast::get_lowest_layer(f.client).expires_after(30s);
+        co_await asio::async_write(f.client, asio::buffer(cont),
+                                   asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            x.outcome = UpstreamExchange<Up>::Outcome::ClientFailed;
+            x.ec = ec;
+            co_return;
+        }
+    }
+    x.started = Clock::now();
+    http::serializer<true, http::buffer_body> reqOut{head};
+    const RelayResult sent = co_await relayBody(
+        f.client, f.clientBuffer, f.req, *x.upstream, reqOut, f.requestChunk,
+        std::chrono::milliseconds(kClientIdle), std::chrono::milliseconds(svc.writeTimeoutMs),
+        [](std::string_view, bool) {});
+    if (sent.ec) {
+        x.outcome = sent.readSide ? UpstreamExchange<Up>::Outcome::ClientFailed
+                                  : UpstreamExchange<Up>::Outcome::UpstreamFailed;
+        x.ec = sent.ec;
+        x.timedOut = sent.ec == beast::error::timeout;
+        co_return;
+    }
+    // Interim 1xx responses are consumed here (a bounded number). 101 ends the head only when
+    // the request asked to upgrade; unasked, it is a broken upstream.
+    for (int interim = 0;; ++interim) {
+        x.response.emplace();
+        x.response->header_limit(kHeaderLimit);
+        x.response->body_limit(boost::none);
+        if (head.method() == http::verb::head) x.response->skip(true);
+        tcpOf(*x.upstream).expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
+        co_await http::async_read_header(*x.upstream, x.buffer, *x.response,
+                                         asio::redirect_error(use_awaitable, ec));
+        const unsigned status = ec ? 0 : x.response->get().result_int();
+        if (ec || status >= 200) break;
+        if (status == 101 && f.upgrade) break;
+        if (status == 101 || interim >= 10) {
+            ec = http::error::bad_status;
+            break;
+        }
+    }
+    x.ec = ec;
+    x.timedOut = ec == beast::error::timeout;
+    x.outcome =
+        ec ? UpstreamExchange<Up>::Outcome::UpstreamFailed : UpstreamExchange<Up>::Outcome::Ok;
+}
+
+// Copies bytes one way until the source ends, fails or stays idle past `idle`; then marks the
+// tunnel done and cancels the other direction's pending operations.
+template <class From, class To>
+awaitable<void> pump(From& from, To& to, beast::flat_buffer& pending, std::vector<char>& buf,
+                     std::chrono::milliseconds idle, bool& done) {
+    error_code ec;
+    if (pending.size()) {
+        beast::get_lowest_layer(to).expires_after(idle);
+        co_await asio::async_write(to, pending.data(), asio::redirect_error(use_awaitable, ec));
+        pending.consume(pending.size());
+    }
+    while (!ec && !done) {
+        beast::get_lowest_layer(from).expires_after(idle);
+        const std::size_t n = co_await from.async_read_some(
+            asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+        if (ec || done) break;
+        beast::get_lowest_layer(to).expires_after(idle);
+        co_await asio::async_write(to, asio::buffer(buf.data(), n),
+                                   asio::redirect_error(use_awaitable, ec));
+    }
+    if (!done) {
+        done = true;
+        beast::get_lowest_layer(from).socket().cancel(ec);
+        beast::get_lowest_layer(to).socket().cancel(ec);
+    }
+}
+
+// After the upstream's 101: the two connections become one tunnel until either side closes.
+template <class Client, class Up>
+awaitable<void> tunnel(Forwarding<Client>& f, Up& upstream, beast::flat_buffer& upstreamBuffer) {
+    using namespace asio::experimental::awaitable_operators;
+    // The idle limit of a tunnel is the service's read timeout, as for any upstream read.
+    const auto idle = std::chrono::milliseconds(f.svc.readTimeoutMs);
+    bool done = false;
+    co_await (pump(f.client, upstream, f.clientBuffer, f.requestChunk, idle, done) &&
+              pump(upstream, f.client, upstreamBuffer, f.responseChunk, idle, done));
+}
+
+// Connect (with retries over targets), send, relay the response. True when the client
+// connection may carry another request.
+template <class Client, class Up>
+awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>& head) {
+    const ServiceInfo& svc = f.svc;
+    RequestContext& rc = f.rc;
+    // A failed connection attempt counts against the service's `retries` and is retried on
+    // the next healthy target. A request without a body that failed on a reused connection
+    // before any response byte is sent again once on a fresh connection when its method is
+    // idempotent: the upstream may have closed the idle connection in the meantime.
+    const bool replayable = f.req.is_done() && idempotent(head.method());
+    std::optional<UpstreamExchange<Up>> attemptState;
+    const UpstreamInfo::Target* picked = nullptr;
+    for (int attempt = 0, connectFailures = 0;; ++attempt) {
+        std::string host = svc.host;
+        int port = svc.port;
+        if (f.balanced && (attempt == 0 || attemptState->connectFailed)) {
+            picked = f.balanced->pick(f.ctx.balancer[f.balanced->id]);
+            if (!picked) {
+                co_await sendError(f.client, f.ctx.stats, rc, 503,
+                                   "failure to get a peer from the ring-balancer", false);
+                co_return false;
+            }
+        }
+        if (picked) {
+            host = picked->host;
+            port = picked->port;
+        }
+        attemptState.emplace(); // drops a failed attempt's connection
+        co_await exchange(f, head, host, port, attempt > 0, *attemptState);
+        const UpstreamExchange<Up>& x = *attemptState;
+        const auto failure =
+            x.timedOut ? TargetHealth::Event::Timeout : TargetHealth::Event::TcpFailure;
+        if (x.connectFailed) {
+            if (picked) reportPassive(*f.balanced, *picked, failure);
+            if (++connectFailures <= svc.retries) continue;
+            break;
+        }
+        // Only a connection the upstream had already closed (nothing of a response read)
+        // is replayed; a bad response or a timeout means the request was taken.
+        const bool staleConnection =
+            x.ec == asio::error::eof || x.ec == http::error::end_of_stream ||
+            x.ec == asio::error::connection_reset || x.ec == asio::error::broken_pipe ||
+            x.ec == asio::ssl::error::stream_truncated;
+        if (x.outcome == UpstreamExchange<Up>::Outcome::UpstreamFailed && x.reused && replayable &&
+            staleConnection && x.buffer.size() == 0 && attempt == 0)
+            continue;
+        if (picked && x.outcome == UpstreamExchange<Up>::Outcome::UpstreamFailed)
+            reportPassive(*f.balanced, *picked, failure);
+        break;
+    }
+    UpstreamExchange<Up>& x = *attemptState;
+    if (x.outcome == UpstreamExchange<Up>::Outcome::ClientFailed) {
+        // The client's body is malformed or stopped: the upstream connection, holding a
+        // partial request, is dropped and never pooled.
+        if (x.ec.category() == http::make_error_code(http::error::bad_chunk).category())
+            co_await sendError(f.client, f.ctx.stats, rc, 400, "Bad request: " + x.ec.message(),
+                               false);
+        co_return false;
+    }
+    if (x.outcome == UpstreamExchange<Up>::Outcome::UpstreamFailed) {
+        co_await sendUpstreamError(f.client, f.ctx.stats, rc, x.timedOut);
+        co_return false;
+    }
+    Up& upstream = *x.upstream;
+    auto& res = *x.response;
+    rc.upstreamStarted = x.started;
+    rc.upstreamHeaders = Clock::now();
+    auto& rhead = res.get();
+    rc.status = rhead.result_int();
+    f.ctx.stats.countStatus(rhead.result_int());
+    if (picked) {
+        TargetHealth::Event event;
+        if (TargetHealth::classify(rhead.result_int(), f.balanced->health.passive, event))
+            reportPassive(*f.balanced, *picked, event);
+    }
+    const bool switching = rhead.result() == http::status::switching_protocols;
+    const std::string upgradeTo(rhead[http::field::upgrade]);
+    const bool upstreamKeepAlive = rhead.keep_alive();
+    const bool resChunked = rhead.chunked();
+    const auto resLength = res.content_length();
+    stripHopByHop(rhead);
+    FieldsAccess<http::response_header<>> responseFields(rhead);
+    rc.response = &responseFields;
+    if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(rc);
+    rc.response = nullptr;
+    rhead.version(11);
+    if (switching) {
+        // The upstream agreed: its 101 goes to the client as it is (with the protocol it
+        // named), then both connections carry the new protocol.
+        rhead.set(http::field::connection, "upgrade");
+        rhead.set(http::field::upgrade, upgradeTo);
+        http::response<http::empty_body> switched{rhead};
+        beast::get_lowest_layer(f.client).expires_after(30s);
+        error_code ec;
+        co_await http::async_write(f.client, switched, asio::redirect_error(use_awaitable, ec));
+        if (!ec) co_await tunnel(f, upstream, x.buffer);
+        co_return false;
+    }
+    // A close-delimited upstream body can only be relayed chunked or close-delimited.
+    const bool framed = resChunked || resLength || res.is_done();
+    if (resChunked || (!resLength && !res.is_done()))
+        rhead.chunked(true);
+    else if (resLength)
+        rhead.content_length(*resLength);
+    rhead.keep_alive(f.clientKeepAlive);
+    http::serializer<false, http::buffer_body> resOut{rhead};
+    const RelayResult relayed = co_await relayBody(
+        upstream, x.buffer, res, f.client, resOut, f.responseChunk,
+        std::chrono::milliseconds(svc.readTimeoutMs), std::chrono::milliseconds(60000),
+        [&rc, &f](std::string_view piece, bool last) {
+            rc.responseBytes += piece.size();
+            if (f.chain.has(Plugin::BodyFilter)) f.chain.bodyFilter(rc, piece, last);
+        });
+    if (!relayed.ec && upstreamKeepAlive && framed && res.is_done() && x.buffer.size() == 0)
+        givePooled(f.ctx.pool, x.key, upstream);
+    co_return !relayed.ec && f.clientKeepAlive;
+}
+
+} // namespace detail
+
+} // namespace portico::proxy
