@@ -43,15 +43,10 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
     }
     std::unordered_map<std::string, std::string> upstreamNameById;
     for (const auto& u : upstreams) {
-        UpstreamInfo info;
-        info.id = u.value("id", "");
-        info.name = u.value("name", "");
-        info.health = HealthPolicy::fromEntity(u.contains("healthchecks") ? u["healthchecks"]
-                                                                          : nlohmann::json());
+        UpstreamInfo info = UpstreamInfo::fromEntity(u);
         upstreamNameById[info.id] = info.name;
-        snap->upstreams.emplace(u.value("name", ""), std::move(info));
+        snap->upstreams.emplace(info.name, std::move(info));
     }
-    std::unordered_map<std::string, std::vector<long>> weights;
     for (const auto& t : targets) {
         const long weight = t.value("weight", 100);
         if (weight <= 0) continue; // weight 0 disables a target
@@ -70,32 +65,9 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
             tgt.host = tgt.host.substr(1, tgt.host.size() - 2);
         tgt.port = std::atoi(target.c_str() + colon + 1);
         snap->upstreams[name->second].targets.push_back(std::move(tgt));
-        weights[name->second].push_back(weight);
     }
-    for (auto& [name, up] : snap->upstreams) {
-        const auto& w = weights[name];
-        if (w.empty()) continue;
-        // Smooth weighted round-robin over one cycle of sum(weights), bounded to 1000 picks.
-        long total = 0;
-        for (long x : w)
-            total += x;
-        const double scale = total > 1000 ? 1000.0 / static_cast<double>(total) : 1.0;
-        std::vector<long> effective(w.size()), current(w.size(), 0);
-        long sum = 0;
-        for (std::size_t i = 0; i < w.size(); ++i) {
-            effective[i] = std::max(1L, static_cast<long>(static_cast<double>(w[i]) * scale));
-            sum += effective[i];
-        }
-        for (long step = 0; step < sum; ++step) {
-            std::size_t best = 0;
-            for (std::size_t i = 0; i < w.size(); ++i) {
-                current[i] += effective[i];
-                if (current[i] > current[best]) best = i;
-            }
-            current[best] -= sum;
-            up.schedule.push_back(static_cast<std::uint32_t>(best));
-        }
-    }
+    for (auto& [name, up] : snap->upstreams)
+        up.compile();
     if (registry) registry->prune();
     return std::shared_ptr<const ConfigSnapshot>(std::move(snap));
 }
@@ -103,26 +75,6 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
 const UpstreamInfo* ConfigSnapshot::upstreamById(const std::string& id) const {
     for (const auto& [name, up] : upstreams)
         if (up.id == id) return &up;
-    return nullptr;
-}
-
-double UpstreamInfo::healthyWeightPercent() const {
-    long total = 0, healthy = 0;
-    for (const auto& t : targets) {
-        total += t.weight;
-        if (t.health->healthy()) healthy += t.weight;
-    }
-    return total ? 100.0 * static_cast<double>(healthy) / static_cast<double>(total) : 0;
-}
-
-const UpstreamInfo::Target* UpstreamInfo::pick(std::size_t& next) const {
-    if (schedule.empty()) return nullptr;
-    if (health.threshold > 0 && healthyWeightPercent() < health.threshold) return nullptr;
-    // Unhealthy targets are passed over; the schedule keeps its proportions among the rest.
-    for (std::size_t tries = 0; tries < schedule.size(); ++tries) {
-        const Target& t = targets[schedule[next++ % schedule.size()]];
-        if (t.health->healthy()) return &t;
-    }
     return nullptr;
 }
 

@@ -8,6 +8,7 @@
 #include "proxy/builtin_plugins.h"
 #include "proxy/router.h"
 #include "proxy/tls_certificates.h"
+#include "proxy/upstream_balancer.h"
 #include "proxy/upstream_health.h"
 #include "proxy/upstream_tls.h"
 
@@ -34,30 +35,6 @@ struct ServiceInfo {
     int retries = 5;
     bool enabled = true;
     std::shared_ptr<const UpstreamTls> tls; // set for protocol https
-};
-
-// An upstream's targets as a weighted round-robin schedule: target indices spread smoothly in
-// proportion to their weights (nginx's smooth weighted round-robin, computed once here).
-struct UpstreamInfo {
-    std::string id;
-    std::string name;
-    struct Target {
-        std::string id;      // the target entity's id
-        std::string address; // "host:port" as configured
-        std::string host;
-        int port = 8000;
-        long weight = 100;
-        std::shared_ptr<TargetHealth> health; // shared with the registry and other revisions
-    };
-    std::vector<Target> targets; // weight > 0 only
-    std::vector<std::uint32_t> schedule;
-    HealthPolicy health;
-
-    // The next healthy target in the schedule from `next` (advanced past it); nullptr when
-    // none is healthy or the healthy weight is below the policy's threshold.
-    const Target* pick(std::size_t& next) const;
-    // Percent of the total weight that is healthy.
-    double healthyWeightPercent() const;
 };
 
 // The stored entities a snapshot is compiled from (as the store returns them). A registry, when

@@ -1,6 +1,7 @@
 #include "proxy/router.h"
 
 #include "core/text.h"
+#include "schema/validators.h"
 
 #include <algorithm>
 #include <re2/re2.h>
@@ -298,7 +299,7 @@ Expected<std::shared_ptr<const Router>, Error> Router::build(const std::vector<j
                 m->kind = PathKind::None;
             } else if (p[0] == '~') {
                 m->kind = PathKind::Regex;
-                m->path = p.substr(1);
+                m->path = schema::re2Pattern(std::string_view(p).substr(1));
                 RE2::Options opts;
                 opts.set_log_errors(false);
                 m->regex = std::make_unique<RE2>(m->path, opts);

@@ -226,9 +226,16 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         stripHopByHop(head);
         head.erase(http::field::expect);
         head.target(upstreamPath(svc, match, norm.path) + query);
+        // A service whose host names an upstream is balanced over its targets.
+        const UpstreamInfo* balanced = nullptr;
+        if (auto up = snap->upstreams.find(svc.host); up != snap->upstreams.end())
+            balanced = &up->second;
+        const std::string upstreamHostHeader =
+            balanced && !balanced->hostHeader.empty() ? balanced->hostHeader : svc.host;
         if (!match.route->preserveHost)
-            head.set(http::field::host,
-                     svc.port == 80 ? svc.host : svc.host + ":" + std::to_string(svc.port));
+            head.set(http::field::host, svc.port == 80 || upstreamHostHeader != svc.host
+                                            ? upstreamHostHeader
+                                            : svc.host + ":" + std::to_string(svc.port));
         head.set("X-Forwarded-For", peer);
         head.set("X-Real-IP", peer);
         head.set("X-Forwarded-Proto", conn.protocol);
@@ -248,18 +255,19 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         else if (length)
             head.content_length(*length);
 
-        // A service whose host names an upstream is balanced over its targets.
-        const UpstreamInfo* balanced = nullptr;
-        if (auto up = snap->upstreams.find(svc.host); up != snap->upstreams.end())
-            balanced = &up->second;
         std::string tlsName;
-        if (svc.tls) {
-            tlsName = match.route->preserveHost ? host : svc.host;
-        }
+        if (svc.tls) tlsName = match.route->preserveHost ? host : upstreamHostHeader;
         Forwarding<Client> f{client,          clientBuffer,       req,           svc,
                              balanced,        std::move(tlsName), ctx,           rc,
                              *chain,          requestChunk,       responseChunk, expectContinue,
                              clientKeepAlive, !upgradeTo.empty()};
+        if (balanced) {
+            f.balance.peer = peer;
+            f.balance.path = norm.path;
+            f.balance.query = std::string_view(query).substr(query.empty() ? 0 : 1);
+            f.balance.headers = &headers;
+            f.balance.captures = &match.captures;
+        }
         const bool again = svc.tls ? co_await forward<Client, TlsUpstream>(f, head)
                                    : co_await forward<Client, PlainUpstream>(f, head);
         if (!again) break;

@@ -38,6 +38,8 @@ template <class Client> struct Forwarding {
     bool expectContinue;
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
+    BalanceRequest balance;
+    std::string setCookie; // a hash cookie the balancer issued, for the response
 };
 
 // One attempt at the upstream: connection, request, response head.
@@ -233,11 +235,15 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
     const bool replayable = f.req.is_done() && idempotent(head.method());
     std::optional<UpstreamExchange<Up>> attemptState;
     const UpstreamInfo::Target* picked = nullptr;
+    std::optional<InFlight> busy; // the picked target's in-flight count, for least-connections
     for (int attempt = 0, connectFailures = 0;; ++attempt) {
         std::string host = svc.host;
         int port = svc.port;
         if (f.balanced && (attempt == 0 || attemptState->connectFailed)) {
-            picked = f.balanced->pick(f.ctx.balancer[f.balanced->id]);
+            busy.reset();
+            picked = f.balanced->pick(f.ctx.balancer[f.balanced->id], f.balance, connectFailures,
+                                      attempt == 0 ? &f.setCookie : nullptr);
+            busy.emplace(picked);
             if (!picked) {
                 co_await sendError(f.client, f.ctx.stats, rc, 503,
                                    "failure to get a peer from the ring-balancer", false);
@@ -302,6 +308,7 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
     const bool resChunked = rhead.chunked();
     const auto resLength = res.content_length();
     stripHopByHop(rhead);
+    if (!f.setCookie.empty()) rhead.insert(http::field::set_cookie, f.setCookie);
     FieldsAccess<http::response_header<>> responseFields(rhead);
     rc.response = &responseFields;
     if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(rc);

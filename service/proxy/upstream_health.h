@@ -60,6 +60,8 @@ public:
     enum class Event { Success, TcpFailure, Timeout, HttpFailure };
 
     bool healthy() const { return m_healthy.load(std::memory_order_relaxed); }
+    // Requests using the target right now, over all workers (least-connections).
+    std::atomic<int> inFlight{0};
     // Manual override (Admin API): sets the state and clears the counters.
     void set(bool healthy);
     // Counts one observation against the thresholds: failures of a healthy target toward

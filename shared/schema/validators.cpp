@@ -120,6 +120,24 @@ std::string checkSniName(const json& v) {
     return checkRouteHost(v);
 }
 
+std::string re2Pattern(std::string_view pcre) {
+    std::string out;
+    out.reserve(pcre.size() + 4);
+    for (std::size_t i = 0; i < pcre.size(); ++i) {
+        out += pcre[i];
+        if (pcre[i] == '\\' && i + 1 < pcre.size()) {
+            out += pcre[++i]; // an escaped character is never the start of a group
+            continue;
+        }
+        if (pcre[i] == '(' && pcre.substr(i + 1, 2) == "?<" && i + 3 < pcre.size() &&
+            pcre[i + 3] != '=' && pcre[i + 3] != '!') {
+            out += "?P<";
+            i += 2;
+        }
+    }
+    return out;
+}
+
 std::string checkRoutePath(const json& v) {
     const auto& s = v.get_ref<const std::string&>();
     if (s.rfind("~", 0) == 0) {
@@ -127,7 +145,7 @@ std::string checkRoutePath(const json& v) {
         // store accepts can always be compiled into a snapshot.
         RE2::Options opts;
         opts.set_log_errors(false);
-        RE2 re(s.substr(1), opts);
+        RE2 re(re2Pattern(std::string_view(s).substr(1)), opts);
         if (!re.ok()) return "invalid regex: '" + s.substr(1) + "' (" + re.error() + ")";
         if (s.size() < 2 || s[1] != '/')
             return "should start with: / (fixed path) or ~/ (regex path)";

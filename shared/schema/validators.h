@@ -16,6 +16,9 @@ std::string checkHost(const json& v);
 std::string checkRouteHost(const json& v);
 std::string checkSniName(const json& v);
 std::string checkRoutePath(const json& v);
+// A route regex (PCRE, as Kong users write them) in RE2's syntax: named groups written
+// (?<name>...) become (?P<name>...); lookbehinds ((?<= and (?<!) are left for RE2 to refuse.
+std::string re2Pattern(std::string_view pcre);
 std::string checkServicePath(const json& v);
 std::string checkMethod(const json& v);
 std::string checkHeaderName(const json& v);

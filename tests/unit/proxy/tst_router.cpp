@@ -23,6 +23,7 @@ std::vector<json> table() {
       {"name":"users-regex", "paths":["~/users/(?P<id>\\d+)$"], "regex_priority": 1},
       {"name":"users-regex-low", "paths":["~/users/(\\d+)"]},
       {"name":"users-prefix", "paths":["/users"]},
+      {"name":"pcre-named", "paths":["~/orders/(?<order>[0-9]+)$"]},
       {"name":"hdr-one", "paths":["/h"], "headers":{"X-Version":["1","2"]}},
       {"name":"hdr-two", "paths":["/h"], "headers":{"X-Version":["2"],"X-Beta":["yes"]}},
       {"name":"https-only", "paths":["/secure"], "protocols":["https"], "https_redirect_status_code":301},
@@ -62,7 +63,7 @@ void TestRouter::initTestCase() {
     auto r = proxy::Router::build(table());
     QVERIFY(r.hasValue());
     m_router = *r;
-    QCOMPARE(m_router->size(), 18u); // the tcp route is not an HTTP route
+    QCOMPARE(m_router->size(), 19u); // the tcp route is not an HTTP route
 }
 
 void TestRouter::match_data() {
@@ -101,6 +102,8 @@ void TestRouter::match_data() {
         "1=42,id=42");
     row("regex priority", "GET", "x", "/users/42/posts", "users-regex-low", 9, {}, "http", "",
         "1=42");
+    row("PCRE-style named group", "GET", "x", "/orders/7", "pcre-named", 9, {}, "http", "",
+        "1=7,order=7");
     row("regex anchored at start", "GET", "x", "/v2/users/42", "root", 1);
     row("prefix when regex fails", "GET", "x", "/users/me", "users-prefix", 6);
     row("header match", "GET", "x", "/h", "hdr-one", -1, {"x-version=1"});

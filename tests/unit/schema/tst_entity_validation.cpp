@@ -150,6 +150,8 @@ void TestEntityValidation::validate_data() {
     ok("route defaults", "routes", R"J({"paths":["/echo"]})J",
        R"J({"protocols":["http","https"],"strip_path":true,"preserve_host":false,"path_handling":"v0","https_redirect_status_code":426,"regex_priority":0,"request_buffering":true,"response_buffering":true,"service":null})J");
     ok("route regex path", "routes", R"J({"paths":["~/users/(?P<id>\\d+)$"]})J");
+    ok("route regex with a PCRE-style named group", "routes",
+       R"J({"paths":["~/users/(?<id>\\d+)$"]})J");
     ok("route wildcard hosts", "routes",
        R"J({"hosts":["*.example.com","example.*","api.example.com:8443"]})J");
     ok("route headers", "routes", R"J({"headers":{"x-version":["1","2"]}})J");
@@ -170,6 +172,8 @@ void TestEntityValidation::validate_data() {
         R"J({"paths":[null,"should start with: / (fixed path) or ~/ (regex path)"]})J",
         "schema violation (paths.2: should start with: / (fixed path) or ~/ (regex path))");
     bad("route bad regex", "routes", R"J({"paths":["~/a(b"]})J", R"J({"paths":["*"]})J");
+    bad("route lookbehind (RE2 has none)", "routes", R"J({"paths":["~/a(?<=a)b"]})J",
+        R"J({"paths":["*"]})J");
     bad("route wildcard middle", "routes", R"J({"hosts":["a.*.com"]})J",
         R"J({"hosts":["invalid wildcard: must be placed at leftmost or rightmost label"]})J");
     bad("route two wildcards", "routes", R"J({"hosts":["*.example.*"]})J",

@@ -1,0 +1,212 @@
+// Balancing algorithms of a real porticod: consistent hashing on each hash source (same key,
+// same target; many keys, every target; a cookie issued when absent; only a down target's
+// keys move), least-connections steering around a busy target, and the upstream's
+// host_header.
+#include "support/fake_upstream.h"
+#include "support/porticod_process.h"
+
+#include <QtTest>
+#include <thread>
+
+using nlohmann::json;
+using portico::test::FakeUpstream;
+using portico::test::HttpReply;
+using portico::test::PorticodProcess;
+using Reply = portico::test::FakeUpstream::Reply;
+
+namespace {
+struct Setup {
+    std::string name;
+    std::unique_ptr<FakeUpstream> a, b;
+};
+} // namespace
+
+class TestUpstreamBalancing : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void consistentHashing_data();
+    void consistentHashing();
+    void cookieIsIssuedAndSticks();
+    void onlyTheDownTargetsKeysMove();
+    void leastConnections();
+    void hostHeader();
+
+private:
+    Setup make(const json& upstreamFields, const json& routeFields = {{"paths", {"/x"}}});
+    // Which target served: "a", "b" or "" (failed).
+    QString served(Setup& s, const QByteArray& target, const QMap<QByteArray, QByteArray>& headers,
+                   HttpReply* reply = nullptr);
+    PorticodProcess m_node;
+    int m_serial = 0;
+};
+
+void TestUpstreamBalancing::initTestCase() {
+    QVERIFY2(m_node.start(), qPrintable(m_node.log()));
+}
+
+void TestUpstreamBalancing::cleanupTestCase() {
+    QCOMPARE(m_node.terminate(), 0);
+}
+
+Setup TestUpstreamBalancing::make(const json& upstreamFields, const json& routeFields) {
+    Setup s;
+    s.name = "bal-" + std::to_string(++m_serial);
+    s.a = std::make_unique<FakeUpstream>();
+    s.b = std::make_unique<FakeUpstream>();
+    s.a->setReply(Reply::with(200, "a"));
+    s.b->setReply(Reply::with(200, "b"));
+    auto api = m_node.local();
+    json up = upstreamFields;
+    up["name"] = s.name;
+    bool ok = api.json("POST", "/upstreams", up).status == 201;
+    for (auto port : {s.a->port(), s.b->port()})
+        ok = ok && api.json("POST", QByteArray::fromStdString("/upstreams/" + s.name + "/targets"),
+                            {{"target", "127.0.0.1:" + std::to_string(port)}})
+                           .status == 201;
+    ok = ok && api.json("POST", "/services", {{"name", s.name}, {"host", s.name}}).status == 201;
+    json route = routeFields;
+    route["hosts"] = {s.name + ".test"};
+    ok = ok && api.json("POST", QByteArray::fromStdString("/services/" + s.name + "/routes"), route)
+                       .status == 201;
+    if (!ok) s.a.reset();
+    return s;
+}
+
+QString TestUpstreamBalancing::served(Setup& s, const QByteArray& target,
+                                      const QMap<QByteArray, QByteArray>& headers, HttpReply* out) {
+    auto h = headers;
+    h["Host"] = QByteArray::fromStdString(s.name + ".test");
+    const HttpReply r = m_node.proxy().request("GET", target, {}, h);
+    if (out) *out = r;
+    return r.status == 200 ? QString::fromUtf8(r.body) : QString();
+}
+
+void TestUpstreamBalancing::consistentHashing_data() {
+    QTest::addColumn<QByteArray>("upstream"); // JSON fields
+    QTest::addColumn<QByteArray>("route");    // JSON fields
+    QTest::addColumn<QString>("keyIn");       // where the key goes: header, query, path, capture
+    QTest::newRow("header") << QByteArray(R"J({"hash_on":"header","hash_on_header":"X-User"})J")
+                            << QByteArray(R"J({"paths":["/x"]})J") << "header";
+    QTest::newRow("query_arg") << QByteArray(
+                                      R"J({"hash_on":"query_arg","hash_on_query_arg":"user"})J")
+                               << QByteArray(R"J({"paths":["/x"]})J") << "query";
+    QTest::newRow("path") << QByteArray(R"J({"hash_on":"path"})J")
+                          << QByteArray(R"J({"paths":["/x"]})J") << "path";
+    QTest::newRow("uri_capture")
+        << QByteArray(R"J({"hash_on":"uri_capture","hash_on_uri_capture":"uid"})J")
+        << QByteArray(R"J({"paths":["~/x/(?<uid>[a-z0-9]+)$"]})J") << "capture";
+    QTest::newRow("fallback to a header when the query arg is absent")
+        << QByteArray(R"J({"hash_on":"query_arg","hash_on_query_arg":"absent",
+                          "hash_fallback":"header","hash_fallback_header":"X-User"})J")
+        << QByteArray(R"J({"paths":["/x"]})J") << "header";
+}
+
+void TestUpstreamBalancing::consistentHashing() {
+    QFETCH(QByteArray, upstream);
+    QFETCH(QByteArray, route);
+    QFETCH(QString, keyIn);
+    Setup s = make(json::parse(upstream.toStdString()), json::parse(route.toStdString()));
+    QVERIFY(s.a);
+    auto request = [&](const QByteArray& key) {
+        QMap<QByteArray, QByteArray> headers;
+        QByteArray target = "/x";
+        if (keyIn == "header") headers["X-User"] = key;
+        if (keyIn == "query") target += "?other=1&user=" + key;
+        if (keyIn == "path" || keyIn == "capture") target += "/" + key;
+        return served(s, target, headers);
+    };
+    QSet<QString> used;
+    for (int k = 0; k < 24; ++k) {
+        const QByteArray key = "user" + QByteArray::number(k);
+        const QString first = request(key);
+        QVERIFY(!first.isEmpty());
+        for (int again = 0; again < 3; ++again)
+            QCOMPARE(request(key), first); // same key, same target, whatever the worker
+        used.insert(first);
+    }
+    QCOMPARE(used.size(), 2); // 24 keys reach both targets
+}
+
+void TestUpstreamBalancing::cookieIsIssuedAndSticks() {
+    Setup s = make(
+        {{"hash_on", "cookie"}, {"hash_on_cookie", "sticky"}, {"hash_on_cookie_path", "/app"}});
+    QVERIFY(s.a);
+    QSet<QString> used;
+    for (int client = 0; client < 12; ++client) {
+        HttpReply first;
+        const QString target = served(s, "/x", {}, &first);
+        QVERIFY(!target.isEmpty());
+        const QByteArray setCookie = first.header("set-cookie");
+        QVERIFY2(setCookie.startsWith("sticky=") && setCookie.endsWith("; Path=/app"),
+                 setCookie.constData());
+        const QByteArray cookie = setCookie.left(setCookie.indexOf(';'));
+        for (int again = 0; again < 3; ++again) {
+            HttpReply next;
+            QCOMPARE(served(s, "/x", {{"Cookie", "other=1; " + cookie}}, &next), target);
+            QVERIFY(next.header("set-cookie").isEmpty()); // it had the cookie: none issued
+        }
+        used.insert(target);
+    }
+    QCOMPARE(used.size(), 2);
+}
+
+void TestUpstreamBalancing::onlyTheDownTargetsKeysMove() {
+    Setup s = make({{"hash_on", "header"}, {"hash_on_header", "X-User"}});
+    QVERIFY(s.a);
+    QMap<QByteArray, QString> before;
+    for (int k = 0; k < 30; ++k) {
+        const QByteArray key = "k" + QByteArray::number(k);
+        before[key] = served(s, "/x", {{"X-User", key}});
+    }
+    QVERIFY(before.values().contains("a") && before.values().contains("b"));
+    QCOMPARE(m_node.local()
+                 .request("PUT",
+                          QByteArray::fromStdString("/upstreams/" + s.name + "/targets/127.0.0.1:" +
+                                                    std::to_string(s.a->port()) + "/unhealthy"))
+                 .status,
+             204);
+    for (auto it = before.begin(); it != before.end(); ++it) {
+        const QString now = served(s, "/x", {{"X-User", it.key()}});
+        QCOMPARE(now, QStringLiteral("b")); // a's keys moved to b; b's stayed
+    }
+}
+
+void TestUpstreamBalancing::leastConnections() {
+    Setup s = make({{"algorithm", "least-connections"}});
+    QVERIFY(s.a);
+    Reply slow = Reply::with(200, "a");
+    slow.delayMs = 1500;
+    s.a->setReply(slow);
+    // Keep one request busy on a (requests that land on b finish at once).
+    std::vector<std::thread> background;
+    const quint16 port = m_node.proxyPort();
+    const QByteArray host = QByteArray::fromStdString(s.name + ".test");
+    for (int i = 0; i < 4 && s.a->requests().empty(); ++i) {
+        background.emplace_back([port, host] {
+            portico::test::RawHttpClient::tcp(port).request("GET", "/x", {}, {{"Host", host}});
+        });
+        QTest::qWait(100);
+    }
+    QCOMPARE(s.a->requests().size(), std::size_t(1));
+    // While a holds a request, every new one goes to b.
+    s.b->clear();
+    for (int i = 0; i < 8; ++i)
+        QCOMPARE(served(s, "/x", {}), QStringLiteral("b"));
+    QCOMPARE(s.a->requests().size(), std::size_t(1));
+    for (auto& t : background)
+        t.join();
+}
+
+void TestUpstreamBalancing::hostHeader() {
+    Setup s = make({{"host_header", "backend.internal"}});
+    QVERIFY(s.a);
+    QVERIFY(!served(s, "/x", {}).isEmpty());
+    const auto seen = s.a->requests().empty() ? s.b->requests() : s.a->requests();
+    QVERIFY2(QByteArray::fromStdString(seen.at(0)).contains("\r\nHost: backend.internal\r\n"),
+             seen.at(0).c_str());
+}
+
+QTEST_MAIN(TestUpstreamBalancing)
+#include "tst_upstream_balancing.moc"
