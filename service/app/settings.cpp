@@ -1,5 +1,6 @@
 #include "app/settings.h"
 
+#include "core/ip_range.h"
 #include "core/text.h"
 
 #include <algorithm>
@@ -63,6 +64,45 @@ Expected<std::optional<ListenAddress>, std::string> parseSingleListen(const std:
 }
 
 using Apply = std::function<std::string(const std::string& value, Settings& s)>;
+
+// A whole number of seconds in [1, 3600] for a timeout key.
+Apply seconds(int ProxyLimits::*field) {
+    return [field](const std::string& v, Settings& s) {
+        int n = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < 1 || n > 3600)
+            return "expected a number of seconds from 1 to 3600 (got '" + v + "')";
+        s.limits.*field = n;
+        return std::string();
+    };
+}
+
+// A size: a number with an optional k, m or g suffix (powers of 1024).
+Apply size(std::size_t ProxyLimits::*field, std::size_t min, std::size_t max, bool zeroOff) {
+    return [=](const std::string& v, Settings& s) {
+        std::size_t n = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        std::size_t unit = 1;
+        const std::string_view suffix(p, static_cast<std::size_t>(v.data() + v.size() - p));
+        if (suffix == "k" || suffix == "K")
+            unit = 1024;
+        else if (suffix == "m" || suffix == "M")
+            unit = 1024 * 1024;
+        else if (suffix == "g" || suffix == "G")
+            unit = 1024 * 1024 * 1024;
+        else if (!suffix.empty())
+            ec = std::errc::invalid_argument;
+        const std::size_t bytes = n * unit;
+        const bool ok = !v.empty() && ec == std::errc() &&
+                        ((zeroOff && bytes == 0) || (bytes >= min && bytes <= max));
+        if (!ok)
+            return "expected a size such as 512k or 8m, from " + std::to_string(min) + " to " +
+                   std::to_string(max) + " bytes" + (zeroOff ? " (0: no limit)" : "") + " (got '" +
+                   v + "')";
+        s.limits.*field = bytes;
+        return std::string();
+    };
+}
 
 struct Key {
     const char* name;
@@ -161,6 +201,22 @@ const std::vector<Key>& keys() {
         {"declarative_config", "",
          [](const std::string& v, Settings& s) {
              s.declarativeConfig = v;
+             return std::string();
+         }},
+        {"client_header_timeout", "60", seconds(&ProxyLimits::headerTimeoutS)},
+        {"client_body_timeout", "60", seconds(&ProxyLimits::bodyTimeoutS)},
+        {"keepalive_timeout", "60", seconds(&ProxyLimits::keepaliveTimeoutS)},
+        {"send_timeout", "60", seconds(&ProxyLimits::sendTimeoutS)},
+        {"client_max_body_size", "0",
+         size(&ProxyLimits::maxBodySize, 1, std::size_t(1) << 40, true)},
+        {"client_max_header_size", "32k",
+         size(&ProxyLimits::maxHeaderSize, 1024, 1024 * 1024, false)},
+        // Peers whose X-Forwarded-* and X-Real-IP headers are believed.
+        {"trusted_ips", "",
+         [](const std::string& v, Settings& s) {
+             std::string error;
+             if (!IpRangeSet::parse(v, &error)) return error;
+             s.trustedIps = v;
              return std::string();
          }},
         // Kong's `headers`: which headers the proxy adds, or off.
@@ -330,6 +386,14 @@ std::string usage() {
            "  --declarative-config FILE     kong.yml / JSON loaded when the store is empty\n"
            "  --headers LIST                proxy headers to add: latency_tokens, request_id, or "
            "off\n"
+           "  --trusted-ips LIST            peers whose X-Forwarded-* headers are believed "
+           "(IPs, CIDRs)\n"
+           "  --client-header-timeout S     seconds to receive a request head (60)\n"
+           "  --client-body-timeout S       seconds between two body reads (60)\n"
+           "  --keepalive-timeout S         idle seconds before a client connection closes (60)\n"
+           "  --send-timeout S              seconds between two writes to a client (60)\n"
+           "  --client-max-body-size SIZE   request body limit, e.g. 8m; 0 = none (0)\n"
+           "  --client-max-header-size SIZE request head limit (32k)\n"
            "  -h, --help                    this text\n"
            "  -V, --version                 print the version\n"
            "\n"

@@ -23,6 +23,16 @@ struct ListenAddress {
     bool isLoopback() const;
 };
 
+// Limits and timeouts of proxy client connections (nginx's names, nginx-like defaults).
+struct ProxyLimits {
+    int headerTimeoutS = 60;               // client_header_timeout: the whole request head
+    int bodyTimeoutS = 60;                 // client_body_timeout: between two reads of a body
+    int keepaliveTimeoutS = 60;            // keepalive_timeout: idle between requests
+    int sendTimeoutS = 60;                 // send_timeout: between two writes to the client
+    std::size_t maxBodySize = 0;           // client_max_body_size; 0 = no limit (Kong's default)
+    std::size_t maxHeaderSize = 32 * 1024; // client_max_header_size: request line + fields
+};
+
 struct Settings {
     std::string prefix;
     std::string role;
@@ -39,6 +49,8 @@ struct Settings {
     bool requestIdHeader = true; // X-Portico-Request-Id, upstream and downstream
     std::size_t adminBodyLimit = 1 << 20;
     std::size_t configBodyLimit = 16 << 20;
+    ProxyLimits limits;
+    std::string trustedIps; // trusted_ips, validated; parsed by the proxy
 
     std::string storePath() const { return prefix + "/portico.db"; }
 };

@@ -50,10 +50,16 @@ struct ProxyServer::Impl {
     // Shared by the TLS listeners of every worker (an SSL_CTX is safe to share once set up).
     std::unique_ptr<ServerCertificate> defaultCertificate;
     std::unique_ptr<asio::ssl::context> tls;
+    IpRangeSet trusted;
 };
 
 ProxyServer::ProxyServer(const app::Settings& settings, SnapshotHolder& snapshots)
-    : m_impl(new Impl{settings, snapshots, {}, {}, {}}) {}
+    : m_impl(new Impl{settings,
+                      snapshots,
+                      {},
+                      {},
+                      {},
+                      IpRangeSet::parse(settings.trustedIps).value_or(IpRangeSet())}) {}
 
 ProxyServer::~ProxyServer() {
     stop();
@@ -128,8 +134,10 @@ std::string ProxyServer::start() {
     for (auto& w : d.workers) {
         for (std::size_t i = 0; i < w->acceptors.size(); ++i) {
             auto& acc = w->acceptors[i];
-            SessionContext ctx{d.snapshots, w->pool,  w->balancer, w->stopping,
-                               w->busy,     w->stats, w->metrics,  acc->local_endpoint().port()};
+            SessionContext ctx{
+                d.snapshots,       w->pool,  w->balancer, w->stopping,
+                w->busy,           w->stats, w->metrics,  acc->local_endpoint().port(),
+                d.settings.limits, d.trusted};
             asio::co_spawn(w->ioc,
                            acceptLoop(*acc, *w, ctx, w->acceptorTls[i] ? d.tls.get() : nullptr),
                            asio::detached);

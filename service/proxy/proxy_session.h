@@ -2,6 +2,8 @@
 // Private to the proxy: one client connection, from the first request to close. Runs on its
 // worker's thread only.
 
+#include "app/settings.h"
+#include "core/ip_range.h"
 #include "proxy/config_snapshot.h"
 #include "proxy/proxy_metrics.h"
 #include "proxy/proxy_stats.h"
@@ -51,6 +53,8 @@ struct SessionContext {
     ProxyStats& stats;      // this worker's counters
     WorkerMetrics& metrics; // this worker's per-second window
     unsigned short listenerPort;
+    const app::ProxyLimits& limits;
+    const IpRangeSet& trusted; // peers whose forwarding headers are believed
 };
 
 // Serves one plain-HTTP client connection until it closes.

@@ -41,9 +41,8 @@ struct ConnectionInfo {
 
 namespace detail {
 
-inline constexpr std::size_t kHeaderLimit = 32 * 1024;
-inline constexpr auto kClientIdle = 60s;
-inline constexpr auto kClientHeaderTimeout = 60s;
+// An upstream's response head may be as large as a client's request head may by default.
+inline constexpr std::uint32_t kUpstreamHeaderLimit = 32 * 1024;
 
 // Plugins' view of a Beast header.
 template <class Fields> class FieldsAccess final : public HeaderAccess {

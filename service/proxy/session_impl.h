@@ -9,21 +9,26 @@ namespace portico::proxy {
 namespace detail {
 
 // The protocol a request asks to switch to, when it may: `Connection: upgrade` with an
-// `Upgrade` value other than h2c (never tunnelled: it would bypass HTTP/1.1 checks), no body,
-// and a route whose protocols allow it (http/ws on a plain listener, https/wss on TLS).
-// Empty otherwise; the Upgrade header is then dropped as hop-by-hop.
-template <class Request>
-std::string upgradeRequested(const Request& head,
-                             const http::request_parser<http::buffer_body>& req,
-                             const CompiledRoute& route, const std::string& listenerProtocol) {
+// `Upgrade` value other than h2c (never tunnelled: it would bypass HTTP/1.1 checks), no body
+// (refused earlier), and a route whose protocols allow it (http/ws on a plain listener,
+// https/wss on TLS). Empty otherwise; the Upgrade header is then dropped as hop-by-hop.
+// Whether the request asks to switch to a protocol other than h2c.
+template <class Request> bool asksUpgrade(const Request& head) {
     const std::string upgrade(head[http::field::upgrade]);
-    if (upgrade.empty() || !req.is_done() || head.chunked()) return {};
-    if (toLower(upgrade).find("h2c") != std::string::npos) return {};
+    if (upgrade.empty() || toLower(upgrade).find("h2c") != std::string::npos) return false;
     bool asked = false;
     for (auto it = head.find(http::field::connection);
          it != head.end() && it->name() == http::field::connection; ++it)
         asked = asked || toLower(std::string(it->value())).find("upgrade") != std::string::npos;
-    if (!asked) return {};
+    return asked;
+}
+
+template <class Request>
+std::string upgradeRequested(const Request& head,
+                             const http::request_parser<http::buffer_body>& req,
+                             const CompiledRoute& route, const std::string& listenerProtocol) {
+    if (!asksUpgrade(head) || !req.is_done() || head.chunked()) return {};
+    const std::string upgrade(head[http::field::upgrade]);
     const std::string ws = listenerProtocol == "https" ? "wss" : "ws";
     const auto& protocols = route.entity["protocols"];
     for (const auto& p : protocols)
@@ -56,9 +61,20 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         std::shared_ptr<const ConfigSnapshot> snap;
         RequestFinish finish{rc, ctx.metrics};
         http::request_parser<http::buffer_body> req;
-        req.header_limit(kHeaderLimit);
-        req.body_limit(boost::none); // bodies stream through; the per-route limit is a plugin's job
-        beast::get_lowest_layer(client).expires_after(first ? kClientHeaderTimeout : kClientIdle);
+        const std::size_t headerLimit = ctx.limits.maxHeaderSize;
+        req.header_limit(static_cast<std::uint32_t>(headerLimit));
+        // Bodies stream through; client_max_body_size (when set) bounds them, a plugin may
+        // bound them per route.
+        if (ctx.limits.maxBodySize)
+            req.body_limit(ctx.limits.maxBodySize);
+        else
+            req.body_limit(boost::none);
+        // Waiting for a request: keepalive_timeout between requests; once its first byte is
+        // in, client_header_timeout for the whole head (a slow trickle cannot extend it).
+        const auto headerTimeout = std::chrono::seconds(ctx.limits.headerTimeoutS);
+        bool headerClock = first || clientBuffer.size() > 0;
+        beast::get_lowest_layer(client).expires_after(
+            headerClock ? headerTimeout : std::chrono::seconds(ctx.limits.keepaliveTimeoutS));
         first = false;
         // The whole head is read before parsing so that its raw bytes can be checked for what
         // the parser would fold or accept; parsing then consumes it from the buffer.
@@ -67,11 +83,15 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             const std::string_view have(static_cast<const char*>(clientBuffer.data().data()),
                                         clientBuffer.size());
             headEnd = have.find("\r\n\r\n");
-            if (headEnd != std::string_view::npos || have.size() > kHeaderLimit) break;
+            if (headEnd != std::string_view::npos || have.size() > headerLimit) break;
             const std::size_t n = co_await client.async_read_some(
                 clientBuffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
             if (ec) break;
             clientBuffer.commit(n);
+            if (!headerClock) {
+                headerClock = true;
+                beast::get_lowest_layer(client).expires_after(headerTimeout);
+            }
         }
         if (!ec && headEnd != std::string_view::npos) {
             const std::string_view raw(static_cast<const char*>(clientBuffer.data().data()),
@@ -88,6 +108,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             if (ec == http::error::header_limit)
                 co_await sendError(client, ctx.stats, rc, 431, "Request header fields too large",
                                    false);
+            else if (ec == http::error::body_limit) // the declared length is over the limit
+                co_await sendError(client, ctx.stats, rc, 413, "Request Entity Too Large", false);
             else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                      ec != asio::error::eof && ec != asio::error::connection_reset &&
                      ec != asio::error::operation_aborted)
@@ -217,13 +239,39 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             continue;
         }
 
+        if (asksUpgrade(head) && (!req.is_done() || head.chunked())) {
+            // Bytes after the head would be either a body or the new protocol: ambiguous
+            // (http-hardening G4).
+            co_await sendError(client, ctx.stats, rc, 400, "Bad request: upgrade with a body",
+                               false);
+            break;
+        }
+
         // The request as the upstream sees it.
         const bool chunked = head.chunked();
         const bool clientKeepAlive = head.keep_alive() && !ctx.stopping; // before head is rewritten
         const auto length = req.content_length();
         const bool expectContinue = beast::iequals(head[http::field::expect], "100-continue");
         const std::string upgradeTo = upgradeRequested(head, req, *match.route, conn.protocol);
+        // Forwarding headers a trusted peer sent are kept (X-Forwarded-For extended); from
+        // anyone else they are replaced by what this hop knows.
+        const bool trustedPeer = !ctx.trusted.empty() && ctx.trusted.contains(peer);
         stripHopByHop(head);
+        auto fromPeer = [&](std::string_view name, const std::string& ours) {
+            if (trustedPeer)
+                if (auto it = head.find(name); it != head.end() && !it->value().empty())
+                    return std::string(it->value());
+            return ours;
+        };
+        std::string forwardedFor = peer;
+        if (trustedPeer)
+            if (auto it = head.find("X-Forwarded-For"); it != head.end() && !it->value().empty())
+                forwardedFor = std::string(it->value()) + ", " + peer;
+        const std::string realIp = fromPeer("X-Real-IP", peer);
+        const std::string forwardedProto = fromPeer("X-Forwarded-Proto", conn.protocol);
+        const std::string forwardedHost = fromPeer("X-Forwarded-Host", host);
+        const std::string forwardedPort = fromPeer("X-Forwarded-Port", std::to_string(port));
+        const std::string forwardedPath = fromPeer("X-Forwarded-Path", norm.path);
         head.erase(http::field::expect);
         head.target(upstreamPath(svc, match, norm.path) + query);
         // A service whose host names an upstream is balanced over its targets.
@@ -236,12 +284,12 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             head.set(http::field::host, svc.port == 80 || upstreamHostHeader != svc.host
                                             ? upstreamHostHeader
                                             : svc.host + ":" + std::to_string(svc.port));
-        head.set("X-Forwarded-For", peer);
-        head.set("X-Real-IP", peer);
-        head.set("X-Forwarded-Proto", conn.protocol);
-        head.set("X-Forwarded-Host", host);
-        head.set("X-Forwarded-Port", std::to_string(port));
-        head.set("X-Forwarded-Path", norm.path);
+        head.set("X-Forwarded-For", forwardedFor);
+        head.set("X-Real-IP", realIp);
+        head.set("X-Forwarded-Proto", forwardedProto);
+        head.set("X-Forwarded-Host", forwardedHost);
+        head.set("X-Forwarded-Port", forwardedPort);
+        head.set("X-Forwarded-Path", forwardedPath);
         head.set(http::field::via, "1.1 portico");
         head.version(11);
         head.keep_alive(true);
@@ -262,7 +310,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                              *chain,          requestChunk,       responseChunk, expectContinue,
                              clientKeepAlive, !upgradeTo.empty()};
         if (balanced) {
-            f.balance.peer = peer;
+            f.balance.peer = realIp;
             f.balance.path = norm.path;
             f.balance.query = std::string_view(query).substr(query.empty() ? 0 : 1);
             f.balance.headers = &headers;

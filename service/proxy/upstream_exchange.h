@@ -151,8 +151,8 @@ awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>
     http::serializer<true, http::buffer_body> reqOut{head};
     const RelayResult sent = co_await relayBody(
         f.client, f.clientBuffer, f.req, *x.upstream, reqOut, f.requestChunk,
-        std::chrono::milliseconds(kClientIdle), std::chrono::milliseconds(svc.writeTimeoutMs),
-        [](std::string_view, bool) {});
+        std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
+        std::chrono::milliseconds(svc.writeTimeoutMs), [](std::string_view, bool) {});
     if (sent.ec) {
         x.outcome = sent.readSide ? UpstreamExchange<Up>::Outcome::ClientFailed
                                   : UpstreamExchange<Up>::Outcome::UpstreamFailed;
@@ -164,7 +164,7 @@ awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>
     // the request asked to upgrade; unasked, it is a broken upstream.
     for (int interim = 0;; ++interim) {
         x.response.emplace();
-        x.response->header_limit(kHeaderLimit);
+        x.response->header_limit(kUpstreamHeaderLimit);
         x.response->body_limit(boost::none);
         if (head.method() == http::verb::head) x.response->skip(true);
         tcpOf(*x.upstream).expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
@@ -279,9 +279,14 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
     }
     UpstreamExchange<Up>& x = *attemptState;
     if (x.outcome == UpstreamExchange<Up>::Outcome::ClientFailed) {
-        // The client's body is malformed or stopped: the upstream connection, holding a
-        // partial request, is dropped and never pooled.
-        if (x.ec.category() == http::make_error_code(http::error::bad_chunk).category())
+        // The client's body is malformed, over the limit or stopped: the upstream connection,
+        // holding a partial request, is dropped and never pooled. A client that went quiet
+        // past client_body_timeout is simply closed (the deadline closed its socket), as
+        // nginx does.
+        if (x.ec == http::error::body_limit)
+            co_await sendError(f.client, f.ctx.stats, rc, 413, "Request Entity Too Large", false);
+
+        else if (x.ec.category() == http::make_error_code(http::error::bad_chunk).category())
             co_await sendError(f.client, f.ctx.stats, rc, 400, "Bad request: " + x.ec.message(),
                                false);
         co_return false;
@@ -334,13 +339,15 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
         rhead.content_length(*resLength);
     rhead.keep_alive(f.clientKeepAlive);
     http::serializer<false, http::buffer_body> resOut{rhead};
-    const RelayResult relayed = co_await relayBody(
-        upstream, x.buffer, res, f.client, resOut, f.responseChunk,
-        std::chrono::milliseconds(svc.readTimeoutMs), std::chrono::milliseconds(60000),
-        [&rc, &f](std::string_view piece, bool last) {
-            rc.responseBytes += piece.size();
-            if (f.chain.has(Plugin::BodyFilter)) f.chain.bodyFilter(rc, piece, last);
-        });
+    const RelayResult relayed =
+        co_await relayBody(upstream, x.buffer, res, f.client, resOut, f.responseChunk,
+                           std::chrono::milliseconds(svc.readTimeoutMs),
+                           std::chrono::seconds(f.ctx.limits.sendTimeoutS),
+                           [&rc, &f](std::string_view piece, bool last) {
+                               rc.responseBytes += piece.size();
+                               if (f.chain.has(Plugin::BodyFilter))
+                                   f.chain.bodyFilter(rc, piece, last);
+                           });
     if (!relayed.ec && upstreamKeepAlive && framed && res.is_done() && x.buffer.size() == 0)
         givePooled(f.ctx.pool, x.key, upstream);
     co_return !relayed.ec && f.clientKeepAlive;

@@ -39,6 +39,7 @@ private slots:
     void websocketTunnel();
     void notTunnelled_data();
     void notTunnelled();
+    void declinedUpgradeStaysHttp();
     void unaskedSwitchIs502();
     void idleTunnelCloses();
 
@@ -117,10 +118,11 @@ void TestProxyUpgrade::notTunnelled_data() {
                "GET /chat HTTP/1.1\r\nHost: gw.test\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
         << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200;
-    QTest::newRow("upgrade with a body is not tunnelled")
+    QTest::newRow("upgrade with a body is refused")
         << QByteArray("POST /chat HTTP/1.1\r\nHost: gw.test\r\nConnection: Upgrade\r\n"
                       "Upgrade: websocket\r\nContent-Length: 5\r\n\r\nhello")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 200;
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") << 400;
+    // G3: after a declined upgrade the connection stays HTTP; what follows is parsed as such.
     QTest::newRow("upstream declines: stays HTTP")
         << QByteArray("GET /chat HTTP/1.1\r\nHost: gw.test\r\nConnection: Upgrade\r\n"
                       "Upgrade: websocket\r\n\r\n")
@@ -136,10 +138,29 @@ void TestProxyUpgrade::notTunnelled() {
     m_upstream.setReply(r);
     const auto reply = m_node.proxy().raw(request);
     QCOMPARE(reply.status, status);
+    if (status == 400) {
+        QVERIFY(m_upstream.requests().empty()); // refused before the upstream
+        return;
+    }
     const QByteArray seen = QByteArray::fromStdString(m_upstream.requests().at(0));
     const bool forwardedUpgrade = seen.toLower().contains("\r\nupgrade:");
     QCOMPARE(forwardedUpgrade, status == 426); // declined: it was asked, the upstream said no
     QVERIFY2(!seen.contains("HTTP2-Settings"), seen.constData()); // named in Connection: dropped
+}
+
+void TestProxyUpgrade::declinedUpgradeStaysHttp() {
+    // http-hardening G3: no 101, no tunnel; the WebSocket frame the client sends next is read
+    // as (bad) HTTP, never passed to the upstream.
+    Reply r;
+    r.raw = "HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n\r\n";
+    m_upstream.setReply(r);
+    auto dev = m_node.proxy().open("GET /chat HTTP/1.1\r\nHost: gw.test\r\nConnection: Upgrade\r\n"
+                                   "Upgrade: websocket\r\n\r\n");
+    QVERIFY(dev);
+    QVERIFY(readFor(*dev, 2000, "\r\n\r\n").startsWith("HTTP/1.1 426 "));
+    dev->write(QByteArray("\x81\x05hello\r\n\r\n", 11));
+    QVERIFY(readFor(*dev, 2000, "\r\n\r\n").startsWith("HTTP/1.1 400 "));
+    QCOMPARE(m_upstream.requests().size(), std::size_t(1));
 }
 
 void TestProxyUpgrade::unaskedSwitchIs502() {

@@ -134,6 +134,41 @@ void TestSettings::load_data() {
         << QStringList() << QStringList() << "unknown header group 'server_tokens'"
         << ""
         << "";
+    QTest::newRow("timeout") << "client_header_timeout = 5\n"
+                             << QStringList() << QStringList() << ""
+                             << "client_header_timeout"
+                             << "5";
+    QTest::newRow("bad timeout") << "" << QStringList{"PORTICO_KEEPALIVE_TIMEOUT=0"}
+                                 << QStringList()
+                                 << "expected a number of seconds from 1 to 3600 (got '0')"
+                                 << ""
+                                 << "";
+    QTest::newRow("size with unit") << "client_max_body_size = 8m\n"
+                                    << QStringList() << QStringList() << ""
+                                    << "client_max_body_size"
+                                    << "8388608";
+    QTest::newRow("size off") << "" << QStringList() << QStringList{"--client-max-body-size", "0"}
+                              << ""
+                              << "client_max_body_size"
+                              << "0";
+    QTest::newRow("bad size unit") << "client_max_header_size = 64q\n"
+                                   << QStringList() << QStringList() << "expected a size such as"
+                                   << ""
+                                   << "";
+    QTest::newRow("head limit too small")
+        << "client_max_header_size = 100\n"
+        << QStringList() << QStringList() << "from 1024 to 1048576 bytes"
+        << ""
+        << "";
+    QTest::newRow("trusted ips") << "trusted_ips = 10.0.0.0/8, ::1\n"
+                                 << QStringList() << QStringList() << ""
+                                 << "trusted_ips"
+                                 << "10.0.0.0/8, ::1";
+    QTest::newRow("bad trusted ip")
+        << "trusted_ips = 10.0.0.0/8, proxy.local\n"
+        << QStringList() << QStringList() << "'proxy.local' is not an IP address or CIDR range"
+        << ""
+        << "";
     QTest::newRow("public admin")
         << "admin_listen = 0.0.0.0:8001\n"
         << QStringList() << QStringList()
@@ -188,6 +223,12 @@ void TestSettings::load() {
                                                            : "request_id";
     else if (key == "admin_socket")
         actual = QString::fromStdString(s->adminSocket);
+    else if (key == "client_header_timeout")
+        actual = QString::number(s->limits.headerTimeoutS);
+    else if (key == "client_max_body_size")
+        actual = QString::number(s->limits.maxBodySize);
+    else if (key == "trusted_ips")
+        actual = QString::fromStdString(s->trustedIps);
     else if (key == "admin_listen")
         actual = s->adminListen ? QString::fromStdString(s->adminListen->text()) : "off";
     else if (key == "proxy_listen") {
