@@ -53,6 +53,20 @@ HttpResponse AdminApi::handle(const HttpRequest& req) {
     if (seg.empty()) return get ? nodeInfo() : methodNotAllowed();
     const std::string& head = seg[0];
     if (head == "status" && seg.size() == 1) return get ? status() : methodNotAllowed();
+    if (head == "status" && seg.size() == 2 && seg[1] == "ready") {
+        if (!get) return methodNotAllowed();
+        if (m_onReady && !m_onReady())
+            return messageResponse(503, "no configuration is being served yet");
+        return messageResponse(200, "ready");
+    }
+    if (head == "metrics" && seg.size() == 1) {
+        if (!get) return methodNotAllowed();
+        HttpResponse r;
+        r.status = 200;
+        r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        r.body = m_onMetrics ? m_onMetrics() : std::string();
+        return r;
+    }
     if (head == "endpoints" && seg.size() == 1) return get ? endpoints() : methodNotAllowed();
     if (head == "schemas") return schemas(req, seg);
     if (head == "tags") return tags(req, seg);
@@ -150,9 +164,9 @@ HttpResponse AdminApi::status() {
 
 HttpResponse AdminApi::endpoints() {
     json list =
-        json::array({"/", "/status", "/endpoints", "/config", "/config/history", "/config/rollback",
-                     "/events", "/tags", "/tags/{tag}", "/plugins/enabled", "/schemas/{entity}",
-                     "/schemas/{entity}/validate"});
+        json::array({"/", "/status", "/status/ready", "/metrics", "/endpoints", "/config",
+                     "/config/history", "/config/rollback", "/events", "/tags", "/tags/{tag}",
+                     "/plugins/enabled", "/schemas/{entity}", "/schemas/{entity}/validate"});
     for (const auto* s : schema::allSchemas()) {
         list.push_back("/" + s->name);
         list.push_back("/" + s->name + "/{" + s->name + "}");

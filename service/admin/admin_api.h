@@ -68,6 +68,10 @@ public:
             set;
     };
     void onHealth(HealthHooks hooks) { m_health = std::move(hooks); }
+    // GET /status/ready: whether the proxy serves a configuration. Main thread.
+    void onReady(std::function<bool()> callback) { m_onReady = std::move(callback); }
+    // GET /metrics: the proxy's counters in Prometheus' text format. Main thread.
+    void onMetrics(std::function<std::string()> callback) { m_onMetrics = std::move(callback); }
 
 private:
     using json = nlohmann::json;
@@ -110,6 +114,8 @@ private:
     std::function<void(std::int64_t)> m_onCommit;
     std::function<nlohmann::json()> m_onStatus;
     HealthHooks m_health;
+    std::function<bool()> m_onReady;
+    std::function<std::string()> m_onMetrics;
     std::int64_t m_hashRevision = -1;
     std::string m_hash;
 };

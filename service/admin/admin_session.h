@@ -69,6 +69,11 @@ template <class Stream> void closeStream(Stream& s) {
 
 } // namespace detail
 
+// What a listener lets through: the local socket everything (file permissions decide who
+// connects), the TCP Admin API everything with a token, the status listener only the
+// read-only health and metrics endpoints, without a token (load balancers and scrapers).
+enum class Access { Local, Token, StatusOnly };
+
 struct AdminServer::Impl {
     asio::io_context& ioc;
     AdminApi& api;
@@ -77,6 +82,7 @@ struct AdminServer::Impl {
     const app::Settings& settings;
     std::function<void()> stopLocal; // set by the platform's local listener
     std::unique_ptr<asio::ip::tcp::acceptor> tcp;
+    std::unique_ptr<asio::ip::tcp::acceptor> status;
     std::list<detail::Connection*> connections;
     std::size_t active = 0;
     bool stopping = false;
@@ -108,6 +114,13 @@ struct AdminServer::Impl {
             return r;
         }
         req.actor = "token:" + *name;
+        return std::nullopt;
+    }
+
+    static std::optional<HttpResponse> refuseStatus(const HttpRequest& req) {
+        if (req.path != "/status" && req.path != "/status/ready" && req.path != "/metrics")
+            return notFound();
+        if (req.method != "GET" && req.method != "HEAD") return methodNotAllowed();
         return std::nullopt;
     }
 
@@ -165,7 +178,8 @@ struct AdminServer::Impl {
         sub->closed = true;
     }
 
-    template <class Stream> awaitable<void> session(Stream stream, std::string peer, bool overTcp) {
+    template <class Stream>
+    awaitable<void> session(Stream stream, std::string peer, Access access) {
         detail::Connection conn;
         conn.close = [&stream] { detail::closeStream(stream); };
         connections.push_back(&conn);
@@ -227,7 +241,8 @@ struct AdminServer::Impl {
             }
             const bool keepAlive = !early && parser.get().keep_alive();
             if (!early) req.body = std::move(parser.get().body());
-            if (!early && overTcp) early = refuseTcp(req);
+            if (!early && access == Access::Token) early = refuseTcp(req);
+            if (!early && access == Access::StatusOnly) early = refuseStatus(req);
             HttpResponse out = early ? std::move(*early) : api.handle(req);
             if (out.events) {
                 co_await streamEvents(stream, out.events);
@@ -245,10 +260,10 @@ struct AdminServer::Impl {
 
     // Accepts until the acceptor closes; peerName(socket) names who connected.
     template <class Acceptor, class Stream, class PeerName>
-    awaitable<void> acceptLoop(Acceptor& acceptor, bool overTcp, PeerName peerName) {
-        co_await net::acceptLoop(acceptor, "admin", [this, overTcp, peerName](auto socket) {
+    awaitable<void> acceptLoop(Acceptor& acceptor, Access access, PeerName peerName) {
+        co_await net::acceptLoop(acceptor, "admin", [this, access, peerName](auto socket) {
             std::string peer = peerName(socket);
-            asio::co_spawn(ioc, session(Stream(std::move(socket)), std::move(peer), overTcp),
+            asio::co_spawn(ioc, session(Stream(std::move(socket)), std::move(peer), access),
                            asio::detached);
         });
     }

@@ -111,6 +111,35 @@ int adminToken(const app::CommandLine& cli, store::Store& store) {
     return 2;
 }
 
+// GET /metrics in Prometheus' text format: the proxy's counters, the revision served and the
+// health of each upstream target.
+std::string metricsText(const proxy::ProxyTotals& t, const proxy::ConfigSnapshot* snap) {
+    std::string out;
+    auto metric = [&](const char* name, const char* type, const char* help) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    };
+    metric("portico_http_requests_total", "counter",
+           "Requests the proxy answered, by status class.");
+    for (int c = 1; c <= 5; ++c)
+        out += "portico_http_requests_total{class=\"" + std::to_string(c) + "xx\"} " +
+               std::to_string(t.status[c]) + "\n";
+    metric("portico_connections_active", "gauge", "Client connections open now.");
+    out += "portico_connections_active " + std::to_string(t.connectionsActive) + "\n";
+    metric("portico_connections_accepted_total", "counter", "Client connections accepted.");
+    out += "portico_connections_accepted_total " + std::to_string(t.connectionsAccepted) + "\n";
+    metric("portico_tls_handshake_failures_total", "counter", "TLS handshakes that failed.");
+    out += "portico_tls_handshake_failures_total " + std::to_string(t.tlsHandshakeFailures) + "\n";
+    if (!snap) return out;
+    metric("portico_config_revision", "gauge", "Configuration revision the proxy serves.");
+    out += "portico_config_revision " + std::to_string(snap->revision) + "\n";
+    metric("portico_upstream_target_health", "gauge", "1 when the target is healthy, else 0.");
+    for (const auto& [name, up] : snap->upstreams)
+        for (const auto& target : up.targets)
+            out += "portico_upstream_target_health{upstream=\"" + name + "\",target=\"" +
+                   target.address + "\"} " + (target.health->healthy() ? "1" : "0") + "\n";
+    return out;
+}
+
 // The Admin API's view of target health: what the current snapshot's targets hold.
 admin::AdminApi::HealthHooks upstreamHealthHooks(proxy::SnapshotHolder& snapshots) {
     auto word = [](bool checked, bool healthy) {
@@ -283,6 +312,10 @@ int main(int argc, char** argv) {
         });
     };
     metricsTick();
+    api.onReady([&snapshots] { return snapshots.get() != nullptr; });
+    api.onMetrics([&proxyServer, &snapshots] {
+        return metricsText(proxyServer.totals(), snapshots.get().get());
+    });
     api.onStatus([&proxyServer, &lastSecond] {
         const proxy::ProxyTotals t = proxyServer.totals();
         return nlohmann::json{{"proxy",

@@ -163,6 +163,8 @@ const std::vector<Key>& keys() {
          [](const std::string& v, Settings& s) {
              auto a = parseSingleListen(v);
              if (!a) return a.error();
+             if (*a && (*a)->ssl)
+                 return std::string("TLS on the status listener is not supported yet");
              s.statusListen = *a;
              return std::string();
          }},

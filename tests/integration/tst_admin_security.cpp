@@ -23,15 +23,54 @@ private slots:
     void tcpRequests();
     void tokenLifecycle();
     void nonLoopbackRefused();
+    void statusListener_data();
+    void statusListener();
     void cleanupTestCase();
 
 private:
-    std::unique_ptr<PorticodProcess> m_tcpNode; // shared by the rows of tcpRequests
+    std::unique_ptr<PorticodProcess> m_tcpNode;
+    std::unique_ptr<PorticodProcess> m_statusNode; // shared by the rows of tcpRequests
     QByteArray m_token;
 };
 
+void TestAdminSecurity::statusListener_data() {
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("contains");
+    // Read-only and token-free: what a load balancer or a scraper needs, nothing else.
+    QTest::newRow("status") << QByteArray("GET") << QByteArray("/status") << 200
+                            << QByteArray("\"configuration_hash\"");
+    QTest::newRow("ready") << QByteArray("GET") << QByteArray("/status/ready") << 200
+                           << QByteArray("ready");
+    QTest::newRow("metrics") << QByteArray("GET") << QByteArray("/metrics") << 200
+                             << QByteArray("# TYPE portico_http_requests_total counter");
+    QTest::newRow("entities are not served")
+        << QByteArray("GET") << QByteArray("/services") << 404 << QByteArray();
+    QTest::newRow("config is not served")
+        << QByteArray("GET") << QByteArray("/config") << 404 << QByteArray();
+    QTest::newRow("no writes") << QByteArray("POST") << QByteArray("/status") << 405
+                               << QByteArray();
+}
+
+void TestAdminSecurity::statusListener() {
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(int, status);
+    QFETCH(QByteArray, contains);
+    if (!m_statusNode) {
+        m_statusNode = std::make_unique<PorticodProcess>();
+        QVERIFY2(m_statusNode->start(), qPrintable(m_statusNode->log()));
+        QVERIFY(m_statusNode->statusPort() != 0);
+    }
+    const auto r = m_statusNode->status().request(method, path);
+    QCOMPARE(r.status, status);
+    QVERIFY2(r.body.contains(contains), r.body.constData());
+}
+
 void TestAdminSecurity::cleanupTestCase() {
     if (m_tcpNode) QCOMPARE(m_tcpNode->terminate(), 0);
+    if (m_statusNode) QCOMPARE(m_statusNode->terminate(), 0);
 }
 
 void TestAdminSecurity::socketPermissions() {

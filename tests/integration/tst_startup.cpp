@@ -109,13 +109,13 @@ void TestStartup::settingsReachTheNode() {
     QTemporaryDir dir;
     QFile conf(dir.path() + "/portico.conf");
     QVERIFY(conf.open(QIODevice::WriteOnly));
-    conf.write("worker_threads = 3\nlog_level = debug\nstatus_listen = 127.0.0.1:18100\n");
+    conf.write("worker_threads = 3\nlog_level = debug\nheaders = request_id\n");
     conf.close();
     PorticodProcess node({"--config", conf.fileName(), "--worker-threads", "2"});
     QVERIFY2(node.start(), qPrintable(node.log()));
     json cfg = node.local().request("GET", "/").json()["configuration"];
     QCOMPARE(cfg["worker_threads"], 2); // flag over file
-    QCOMPARE(cfg["status_listen"], "127.0.0.1:18100");
+    QCOMPARE(cfg["headers"], "request_id"); // from the file
     QCOMPARE(cfg["log_level"], "info"); // the test harness passes --log-level info
     QCOMPARE(node.terminate(), 0);
 }

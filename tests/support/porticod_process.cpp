@@ -29,10 +29,12 @@ bool PorticodProcess::start(int timeoutMs) {
     m_tcpPort = 0;
     m_proxyPort = 0;
     m_tlsPort = 0;
-    QStringList args = {QStringLiteral("--prefix"),       m_prefix,
-                        QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0"),
-                        QStringLiteral("--proxy-listen"), QStringLiteral("127.0.0.1:0"),
-                        QStringLiteral("--log-level"),    QStringLiteral("info")};
+    m_statusPort = 0;
+    QStringList args = {QStringLiteral("--prefix"),        m_prefix,
+                        QStringLiteral("--admin-listen"),  QStringLiteral("127.0.0.1:0"),
+                        QStringLiteral("--proxy-listen"),  QStringLiteral("127.0.0.1:0"),
+                        QStringLiteral("--status-listen"), QStringLiteral("127.0.0.1:0"),
+                        QStringLiteral("--log-level"),     QStringLiteral("info")};
     args += m_args;
     m_proc.start(porticodPath(), args);
     if (!m_proc.waitForStarted(timeoutMs)) return false;
@@ -41,6 +43,8 @@ bool PorticodProcess::start(int timeoutMs) {
         QStringLiteral("\\] proxy listening on 127\\.0\\.0\\.1:(\\d+)"));
     static const QRegularExpression tlsLine(
         QStringLiteral("TLS proxy listening on 127\\.0\\.0\\.1:(\\d+)"));
+    static const QRegularExpression statusLine(
+        QStringLiteral("Status API listening on 127\\.0\\.0\\.1:(\\d+)"));
     static const QRegularExpression portLine(
         QStringLiteral("Admin API listening on 127\\.0\\.0\\.1:(\\d+)"));
     while (!deadline.hasExpired()) {
@@ -51,6 +55,8 @@ bool PorticodProcess::start(int timeoutMs) {
             m_tcpPort = static_cast<quint16>(m.captured(1).toUInt());
         if (auto m = proxyLine.match(text); m.hasMatch())
             m_proxyPort = static_cast<quint16>(m.captured(1).toUInt());
+        if (auto m = statusLine.match(text); m.hasMatch())
+            m_statusPort = static_cast<quint16>(m.captured(1).toUInt());
         if (auto m = tlsLine.match(text); m.hasMatch())
             m_tlsPort = static_cast<quint16>(m.captured(1).toUInt());
         if (text.contains(QStringLiteral("] porticod ")) &&

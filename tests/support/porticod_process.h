@@ -32,6 +32,7 @@ public:
     quint16 tcpPort() const { return m_tcpPort; }
     quint16 proxyPort() const { return m_proxyPort; }
     quint16 tlsPort() const { return m_tlsPort; } // 0 unless an "ssl" proxy listener was asked
+    quint16 statusPort() const { return m_statusPort; }
     QString log();
     QProcess& process() { return m_proc; }
     void setPrefix(const QString& p) { m_prefix = p; }
@@ -40,6 +41,7 @@ public:
     RawHttpClient local() const { return RawHttpClient::unixSocket(socketPath()); }
     RawHttpClient tcp() const { return RawHttpClient::tcp(m_tcpPort); }
     RawHttpClient proxy() const { return RawHttpClient::tcp(m_proxyPort); }
+    RawHttpClient status() const { return RawHttpClient::tcp(m_statusPort); }
 
     // Runs porticod to completion with these arguments (e.g. admin-token create ci).
     static int runOnce(const QStringList& args, QByteArray* out = nullptr,
@@ -55,6 +57,7 @@ private:
     quint16 m_tcpPort = 0;
     quint16 m_proxyPort = 0;
     quint16 m_tlsPort = 0;
+    quint16 m_statusPort = 0;
 };
 
 } // namespace portico::test

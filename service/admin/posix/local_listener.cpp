@@ -104,7 +104,7 @@ std::string startLocalListener(AdminServer::Impl& d) {
     asio::co_spawn(
         d.ioc,
         [&d, acceptor, peer]() -> awaitable<void> {
-            co_await d.acceptLoop<Acceptor, LocalStream>(*acceptor, false, peer);
+            co_await d.acceptLoop<Acceptor, LocalStream>(*acceptor, Access::Local, peer);
         },
         asio::detached);
     return {};
