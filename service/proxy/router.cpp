@@ -126,29 +126,85 @@ bool priorityBefore(const Matcher& a, const Matcher& b) {
     return a.route->id < b.route->id;
 }
 
-// The routes of one host bucket, indexed by path.
+// The literal text every match of an anchored regex starts with ("/orders/7/" for
+// "/orders/7/(?P<id>\d+)$"): up to the first metacharacter, less a last character that a
+// quantifier makes optional. Empty when the pattern has a top-level alternative.
+std::string literalPrefix(std::string_view re) {
+    int depth = 0;
+    for (std::size_t i = 0; i < re.size(); ++i) {
+        const char c = re[i];
+        if (c == '\\') {
+            ++i;
+        } else if (c == '[') {
+            while (i + 1 < re.size() && re[i + 1] != ']')
+                i += re[i + 1] == '\\' ? 2 : 1;
+            ++i;
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')') {
+            --depth;
+        } else if (c == '|' && depth == 0) {
+            return {};
+        }
+    }
+    std::string out;
+    for (char c : re) {
+        if (std::string_view("\\.^$|?*+()[]{}").find(c) != std::string_view::npos) {
+            if ((c == '?' || c == '*' || c == '{') && !out.empty()) out.pop_back();
+            break;
+        }
+        out += c;
+    }
+    return out;
+}
+
+// The routes of one host bucket, indexed by path. Prefix paths, and regexes by their literal
+// prefix, sit in one hash table probed once per distinct length along the request path; a
+// small bitmap of their hashes (kept in cache) turns away most probes before the table is
+// touched. Regexes without a useful literal prefix share one RE2::Set.
 struct PathIndex {
-    std::unordered_map<std::string, std::vector<const Matcher*>, PrefixHash, PrefixEq> prefixes;
-    std::vector<std::size_t> prefixLengths; // distinct, ascending
-    std::vector<const Matcher*> regexMatchers;
+    struct Entry {
+        std::vector<const Matcher*> prefixes;
+        std::vector<const Matcher*> regexes; // to be confirmed against the whole path
+    };
+    std::unordered_map<std::string, Entry, PrefixHash, PrefixEq> byPrefix;
+    std::vector<std::size_t> lengths; // distinct key lengths, ascending
+    std::vector<std::uint64_t> bloom; // one bit per key hash; size a power of two (in words)
+    std::vector<const Matcher*> regexMatchers; // the RE2::Set's, by its indices
     std::unique_ptr<RE2::Set> regexSet;
     std::vector<const Matcher*> noPath;
 
     void add(const Matcher* m) {
-        if (m->kind == PathKind::Prefix)
-            prefixes[m->path].push_back(m);
-        else if (m->kind == PathKind::Regex)
-            regexMatchers.push_back(m);
-        else
+        if (m->kind == PathKind::Prefix) {
+            byPrefix[m->path].prefixes.push_back(m);
+        } else if (m->kind == PathKind::Regex) {
+            const std::string literal = literalPrefix(m->path);
+            if (literal.size() > 1)
+                byPrefix[literal].regexes.push_back(m);
+            else
+                regexMatchers.push_back(m);
+        } else {
             noPath.push_back(m);
+        }
+    }
+
+    bool mayHave(std::size_t hash) const {
+        const std::size_t bit = hash & (bloom.size() * 64 - 1);
+        return (bloom[bit / 64] >> (bit % 64)) & 1;
     }
 
     bool finish(std::string& error) {
-        for (const auto& [p, list] : prefixes)
-            prefixLengths.push_back(p.size());
-        std::sort(prefixLengths.begin(), prefixLengths.end());
-        prefixLengths.erase(std::unique(prefixLengths.begin(), prefixLengths.end()),
-                            prefixLengths.end());
+        std::size_t words = 1;
+        while (words * 64 < byPrefix.size() * 16 && words < (1u << 14))
+            words *= 2;
+        bloom.assign(words, 0);
+        for (const auto& [p, entry] : byPrefix) {
+            lengths.push_back(p.size());
+            const std::size_t bit = fnv(p) & (words * 64 - 1);
+            bloom[bit / 64] |= std::uint64_t{1} << (bit % 64);
+        }
+        std::sort(lengths.begin(), lengths.end());
+        lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
         if (regexMatchers.empty()) return true;
         RE2::Options opts;
         opts.set_log_errors(false);
@@ -168,15 +224,19 @@ struct PathIndex {
     }
 
     void collect(std::string_view path, std::vector<const Matcher*>& out) const {
-        if (!prefixLengths.empty()) {
+        if (!lengths.empty()) {
             std::size_t h = kFnvOffset, len = 0;
-            for (std::size_t want : prefixLengths) {
+            for (std::size_t want : lengths) {
                 if (want > path.size()) break;
                 for (; len < want; ++len)
                     h = fnvStep(h, path[len]);
-                auto it = prefixes.find(Prehashed{path.substr(0, want), h});
-                if (it != prefixes.end())
-                    out.insert(out.end(), it->second.begin(), it->second.end());
+                if (!mayHave(h)) continue;
+                auto it = byPrefix.find(Prehashed{path.substr(0, want), h});
+                if (it == byPrefix.end()) continue;
+                out.insert(out.end(), it->second.prefixes.begin(), it->second.prefixes.end());
+                for (const Matcher* m : it->second.regexes)
+                    if (m->regex->Match(path, 0, path.size(), RE2::ANCHOR_START, nullptr, 0))
+                        out.push_back(m);
             }
         }
         if (regexSet) {
@@ -203,6 +263,38 @@ bool sniMatches(const std::vector<std::string>& rules, std::string_view sni) {
 
 } // namespace
 
+// A bucket of PathIndexes by host key, with a bitmap of the keys' hashes in front: most probes
+// (the suffixes and prefixes of a host tried for wildcards, unknown hosts) are turned away by
+// one bit test instead of a hash-table walk over cold memory.
+class HostBuckets {
+public:
+    PathIndex& operator[](const std::string& key) { return m_map[key]; }
+    bool empty() const { return m_map.empty(); }
+    template <class F> bool finishAll(F finish) {
+        std::size_t words = 1;
+        while (words * 64 < m_map.size() * 16 && words < (1u << 14))
+            words *= 2;
+        m_bloom.assign(words, 0);
+        for (auto& [key, idx] : m_map) {
+            const std::size_t bit = fnv(key) & (words * 64 - 1);
+            m_bloom[bit / 64] |= std::uint64_t{1} << (bit % 64);
+            if (!finish(idx)) return false;
+        }
+        return true;
+    }
+    const PathIndex* find(std::string_view key) const {
+        if (m_map.empty()) return nullptr;
+        const std::size_t bit = fnv(key) & (m_bloom.size() * 64 - 1);
+        if (!((m_bloom[bit / 64] >> (bit % 64)) & 1)) return nullptr;
+        auto it = m_map.find(key);
+        return it == m_map.end() ? nullptr : &it->second;
+    }
+
+private:
+    StringMap<PathIndex> m_map;
+    std::vector<std::uint64_t> m_bloom;
+};
+
 // Wildcard hosts are looked up by their fixed part: "*.example.com" under ".example.com" (and
 // the request host's suffixes at each dot), "example.*" under "example." (and its prefixes).
 // A rule with a port is keyed with "|port".
@@ -213,9 +305,9 @@ std::string wildcardKey(const Wildcard& w) {
 struct Router::Impl {
     std::vector<std::unique_ptr<CompiledRoute>> routes;
     std::vector<std::unique_ptr<Matcher>> matchers;
-    StringMap<PathIndex> exactHosts;   // "host" or "host:port"
-    StringMap<PathIndex> leadingWild;  // ".example.com"
-    StringMap<PathIndex> trailingWild; // "example."
+    HostBuckets exactHosts;   // "host" or "host:port"
+    HostBuckets leadingWild;  // ".example.com"
+    HostBuckets trailingWild; // "example."
     PathIndex anyHost;
     bool portedExact = false; // some exact host rule names a port
     bool portedWild = false;  // some wildcard rule names a port
@@ -223,11 +315,11 @@ struct Router::Impl {
     void collectWildcards(std::string_view host, int port, std::string_view path,
                           std::vector<const Matcher*>& out) const {
         std::string key;
-        auto probe = [&](const StringMap<PathIndex>& map, std::string_view fixed) {
-            if (auto it = map.find(fixed); it != map.end()) it->second.collect(path, out);
+        auto probe = [&](const HostBuckets& map, std::string_view fixed) {
+            if (const PathIndex* idx = map.find(fixed)) idx->collect(path, out);
             if (port > 0 && portedWild) {
                 key.assign(fixed).append("|").append(std::to_string(port));
-                if (auto it = map.find(key); it != map.end()) it->second.collect(path, out);
+                if (const PathIndex* idx = map.find(key)) idx->collect(path, out);
             }
         };
         if (!leadingWild.empty())
@@ -347,11 +439,9 @@ Expected<std::shared_ptr<const Router>, Error> Router::build(const std::vector<j
         return true;
     };
     if (!finish(impl->anyHost)) return unexpected(Error::make(ErrorCode::SchemaViolation, err));
-    for (auto& [k, idx] : impl->exactHosts)
-        if (!finish(idx)) return unexpected(Error::make(ErrorCode::SchemaViolation, err));
-    for (auto* map : {&impl->leadingWild, &impl->trailingWild})
-        for (auto& [k, idx] : *map)
-            if (!finish(idx)) return unexpected(Error::make(ErrorCode::SchemaViolation, err));
+    for (auto* map : {&impl->exactHosts, &impl->leadingWild, &impl->trailingWild})
+        if (!map->finishAll(finish))
+            return unexpected(Error::make(ErrorCode::SchemaViolation, err));
     return std::shared_ptr<const Router>(new Router(std::move(impl)));
 }
 
@@ -365,11 +455,9 @@ RouteMatch Router::match(const MatchRequest& req) const {
             std::string key(req.host);
             key += ':';
             key += std::to_string(req.port);
-            if (auto it = d.exactHosts.find(key); it != d.exactHosts.end())
-                it->second.collect(req.path, candidates);
+            if (const PathIndex* idx = d.exactHosts.find(key)) idx->collect(req.path, candidates);
         }
-        if (auto it = d.exactHosts.find(req.host); it != d.exactHosts.end())
-            it->second.collect(req.path, candidates);
+        if (const PathIndex* idx = d.exactHosts.find(req.host)) idx->collect(req.path, candidates);
         d.collectWildcards(req.host, req.port, req.path, candidates);
     }
     d.anyHost.collect(req.path, candidates);

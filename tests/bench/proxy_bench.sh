@@ -9,7 +9,8 @@
 #
 # Prints req/s, p50, p99, the proxy's CPU share, requests per busy core (req/s / CPU share)
 # and RSS per proxy (medians over the rounds), then porticod's ratios against nginx.
-# porticod-noh is porticod with `headers = off`.
+# porticod-noh is porticod with `headers = off`. The -tls rows terminate TLS (ECDSA P-256,
+# TLS 1.3, keep-alive) in front of the same plain upstream.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5}
@@ -29,7 +30,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-UP=19100; NGX=19101; HAP=19102; PTC=19103; PTC2=19104
+UP=19100; NGX=19101; HAP=19102; PTC=19103; PTC2=19104; PTCS=19105; NGXS=19106; HAPS=19107
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+cat "$work/tls.crt" "$work/tls.key" > "$work/tls.pem"
 
 cat > "$work/upstream.conf" <<CONF
 worker_processes 1; daemon off; pid $work/up.pid; error_log $work/up.err;
@@ -42,7 +47,8 @@ worker_processes 1; daemon off; pid $work/ngx.pid; error_log $work/ngx.err;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 100000;
   upstream up { server 127.0.0.1:$UP; keepalive 64; }
-  server { listen 127.0.0.1:$NGX;
+  server { listen 127.0.0.1:$NGX; listen 127.0.0.1:$NGXS ssl;
+    ssl_certificate $work/tls.crt; ssl_certificate_key $work/tls.key;
     location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
 cat > "$work/haproxy.cfg" <<CONF
@@ -56,6 +62,7 @@ defaults
   http-reuse always
 frontend f
   bind 127.0.0.1:$HAP
+  bind 127.0.0.1:$HAPS ssl crt $work/tls.pem
   default_backend b
 backend b
   server s1 127.0.0.1:$UP
@@ -73,7 +80,7 @@ taskset -c 1 nginx -c "$work/upstream.conf" & pids+=($!)
 taskset -c 0 nginx -c "$work/nginx.conf" & pids+=($!); ngx_pid=$!
 taskset -c 0 haproxy -f "$work/haproxy.cfg" -q & pids+=($!); hap_pid=$!
 taskset -c 0 build/bin/porticod --prefix "$work/p" --admin-listen off --status-listen off \
-  --proxy-listen 127.0.0.1:$PTC --worker-threads 1 --log-level warn --declarative-config "$work/kong.yml" & pids+=($!); ptc_pid=$!
+  --proxy-listen "127.0.0.1:$PTC, 127.0.0.1:$PTCS ssl" --worker-threads 1 --log-level warn --declarative-config "$work/kong.yml" & pids+=($!); ptc_pid=$!
 # The same with its default response headers off (Kong's `headers = off`).
 taskset -c 0 build/bin/porticod --prefix "$work/p2" --admin-listen off --status-listen off --headers off \
   --proxy-listen 127.0.0.1:$PTC2 --worker-threads 1 --log-level warn --declarative-config "$work/kong.yml" & pids+=($!); ptc2_pid=$!
@@ -84,11 +91,11 @@ cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 worker_of() { local c; c=$(pgrep -P "$1" | head -1); echo "${c:-$1}"; }
 hz=$(getconf CLK_TCK)
 
-run() { # name port pid
-  local name=$1 port=$2 pid=$3 conns=$4
+run() { # name port pid conns [scheme]
+  local name=$1 port=$2 pid=$3 conns=$4 scheme=${5:-http}
   local t0 t1 out rps p50 p99 share rss
   t0=$( [ "$pid" = - ] && echo 0 || cpu_ticks "$pid")
-  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$port/" 2>&1)
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$scheme://127.0.0.1:$port/" 2>&1)
   t1=$( [ "$pid" = - ] && echo 0 || cpu_ticks "$pid")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
@@ -111,13 +118,16 @@ for round in $(seq "$ROUNDS"); do
     run porticod-noh $PTC2 "$ptc2_pid" "$conns" >> "$results"
     run nginx $NGX "$ngx_worker" "$conns" >> "$results"
     run haproxy $HAP "$hap_worker" "$conns" >> "$results"
+    run porticod-tls $PTCS "$ptc_pid" "$conns" https >> "$results"
+    run nginx-tls $NGXS "$ngx_worker" "$conns" https >> "$results"
+    run haproxy-tls $HAPS "$hap_worker" "$conns" https >> "$results"
   done
 done
 
 idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$ptc_pid/status")
 echo "proxy      conns   req/s      p50       p99      cpu   req/s-per-busy-core  RSS(KiB)   (medians of $ROUNDS rounds, ${DURATION}s each)"
 for conns in "$CONNS" 1; do
-  for name in upstream porticod porticod-noh nginx haproxy; do
+  for name in upstream porticod porticod-noh nginx haproxy porticod-tls nginx-tls haproxy-tls; do
     grep "^$name $conns " "$results" | python3 -c '
 import sys, statistics
 rows=[l.split() for l in sys.stdin]
@@ -143,10 +153,11 @@ for line in open(sys.argv[1]):
     p=line.split()
     rows[(p[0],p[1])]=p
 for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
-    a,b=rows.get(("porticod",conns)),rows.get(("nginx",conns))
-    if not a or not b: continue
-    per=lambda r: float(r[6])
-    p99=lambda r: float(r[4].rstrip("ms"))
-    print(f"porticod/nginx at {conns} conns: req/s-per-busy-core {per(a)/per(b):.2f}x, p99 {p99(a)/p99(b):.2f}x")
+    for ours, theirs in (("porticod","nginx"), ("porticod-noh","nginx"), ("porticod-tls","nginx-tls")):
+        a,b=rows.get((ours,conns)),rows.get((theirs,conns))
+        if not a or not b: continue
+        per=lambda r: float(r[6])
+        p99=lambda r: float(r[4].rstrip("ms"))
+        print(f"{ours}/{theirs} at {conns} conns: req/s-per-busy-core {per(a)/per(b):.2f}x, p99 {p99(a)/p99(b):.2f}x")
 PY
 echo "porticod RSS after the runs: ${idle_rss} KiB"
