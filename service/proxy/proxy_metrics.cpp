@@ -69,12 +69,11 @@ void MetricsWindow::record(std::string_view routeId, std::string_view serviceId,
     count(all);
     if (upstreamMicros >= 0) upstream.add(static_cast<std::uint64_t>(upstreamMicros));
     if (gatewayMicros >= 0) gateway.add(static_cast<std::uint64_t>(gatewayMicros));
-    std::string key(routeId);
-    auto it = byRoute.find(key);
+    auto it = byRoute.find(routeId);
     if (it == byRoute.end()) {
-        if (byRoute.size() >= kMaxRoutes) key = "other";
-        it = byRoute.try_emplace(key).first;
-        if (key != "other") it->second.serviceId = std::string(serviceId);
+        const bool full = byRoute.size() >= kMaxRoutes;
+        it = byRoute.try_emplace(full ? std::string("other") : std::string(routeId)).first;
+        if (!full) it->second.serviceId = std::string(serviceId);
     }
     count(it->second.series);
 }

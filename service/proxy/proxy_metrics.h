@@ -56,7 +56,15 @@ struct MetricsWindow {
         std::string serviceId;
         MetricsSeries series;
     };
-    std::unordered_map<std::string, Route> byRoute; // by route id; "" = no route matched
+    // Looked up by string_view: a request already counted in this window allocates nothing.
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, Route, KeyHash, std::equal_to<>>
+        byRoute; // by route id; "" = no route matched
 
     // upstreamMicros/gatewayMicros < 0: the request never reached an upstream.
     void record(std::string_view routeId, std::string_view serviceId, int status,

@@ -16,13 +16,14 @@ bool quietWhileIdle(int fd) {
 UpstreamPool::UpstreamPool() = default;
 UpstreamPool::~UpstreamPool() = default;
 
-bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out) {
+bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out, bool checkIdle) {
     auto it = m_idle.find(key);
     while (it != m_idle.end() && !it->second.empty()) {
-        asio::ip::tcp::socket s = std::move(it->second.back());
+        Idle idle = std::move(it->second.back());
         it->second.pop_back();
-        if (quietWhileIdle(s.native_handle())) {
-            out = std::move(s);
+        const bool fresh = std::chrono::steady_clock::now() - idle.parked < std::chrono::seconds(1);
+        if ((!checkIdle && fresh) || quietWhileIdle(idle.socket.native_handle())) {
+            out = std::move(idle.socket);
             return true;
         }
     }
@@ -31,7 +32,8 @@ bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out) {
 
 void UpstreamPool::give(const std::string& key, asio::ip::tcp::socket s) {
     auto& list = m_idle[key];
-    if (list.size() < kMaxIdlePerKey) list.push_back(std::move(s));
+    if (list.size() < kMaxIdlePerKey)
+        list.push_back({std::move(s), std::chrono::steady_clock::now()});
 }
 
 std::unique_ptr<IdleTlsConnection> UpstreamPool::takeTls(const std::string& key) {

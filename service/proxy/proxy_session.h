@@ -11,6 +11,7 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,19 +26,27 @@ namespace portico::proxy {
 struct IdleTlsConnection; // a TLS stream to an https upstream (defined with the sessions)
 
 // Idle keep-alive connections to upstreams, per worker (no locking: one thread). A connection
-// the upstream closed or wrote to while idle is dropped when taken.
+// the upstream closed or wrote to while idle is dropped when taken (one non-blocking peek).
+// With `checkIdle` false the peek is skipped for a connection parked under a second ago: the
+// caller replays the request on a fresh connection if it turns out stale (idempotent requests
+// without a body), and a server does not volunteer a response that soon. That saves a system
+// call per request on busy pools.
 class UpstreamPool {
 public:
     static constexpr std::size_t kMaxIdlePerKey = 32;
     UpstreamPool();
     ~UpstreamPool();
-    bool take(const std::string& key, boost::asio::ip::tcp::socket& out);
+    bool take(const std::string& key, boost::asio::ip::tcp::socket& out, bool checkIdle = true);
     void give(const std::string& key, boost::asio::ip::tcp::socket s);
     std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key);
     void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c);
 
 private:
-    std::map<std::string, std::vector<boost::asio::ip::tcp::socket>> m_idle;
+    struct Idle {
+        boost::asio::ip::tcp::socket socket;
+        std::chrono::steady_clock::time_point parked;
+    };
+    std::map<std::string, std::vector<Idle>> m_idle;
     std::map<std::string, std::vector<std::unique_ptr<IdleTlsConnection>>> m_idleTls;
 };
 

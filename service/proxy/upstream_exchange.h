@@ -39,7 +39,8 @@ template <class Client> struct Forwarding {
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
     BalanceRequest balance;
-    std::string setCookie; // a hash cookie the balancer issued, for the response
+    std::string setCookie;   // a hash cookie the balancer issued, for the response
+    bool replayable = false; // idempotent and bodiless: sent again if a pooled connection was stale
 };
 
 // One attempt at the upstream: connection, request, response head.
@@ -65,14 +66,15 @@ inline beast::tcp_stream& tcpOf(TlsUpstream& s) {
 }
 
 inline bool takePooled(UpstreamPool& pool, const std::string& key,
-                       std::optional<PlainUpstream>& out, const asio::any_io_executor& ex) {
+                       std::optional<PlainUpstream>& out, const asio::any_io_executor& ex,
+                       bool checkIdle) {
     asio::ip::tcp::socket socket(ex);
-    if (!pool.take(key, socket)) return false;
+    if (!pool.take(key, socket, checkIdle)) return false;
     out.emplace(std::move(socket));
     return true;
 }
 inline bool takePooled(UpstreamPool& pool, const std::string& key, std::optional<TlsUpstream>& out,
-                       const asio::any_io_executor&) {
+                       const asio::any_io_executor&, bool) {
     auto idle = pool.takeTls(key);
     if (!idle) return false;
     out.emplace(std::move(idle->stream));
@@ -114,8 +116,8 @@ awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>
     error_code ec;
     x.key = host + ":" + std::to_string(port);
     if (svc.tls) x.key = "tls|" + svc.tls->settingsKey() + "|" + f.tlsName + "|" + x.key;
-    x.reused =
-        !fresh && !f.upgrade && takePooled(f.ctx.pool, x.key, x.upstream, f.client.get_executor());
+    x.reused = !fresh && !f.upgrade &&
+               takePooled(f.ctx.pool, x.key, x.upstream, f.client.get_executor(), !f.replayable);
     if (!x.reused) {
         asio::ip::tcp::resolver resolver(f.client.get_executor());
         beast::tcp_stream connecting(f.client.get_executor());
@@ -233,6 +235,7 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
     // before any response byte is sent again once on a fresh connection when its method is
     // idempotent: the upstream may have closed the idle connection in the meantime.
     const bool replayable = f.req.is_done() && idempotent(head.method());
+    f.replayable = replayable;
     std::optional<UpstreamExchange<Up>> attemptState;
     const UpstreamInfo::Target* picked = nullptr;
     std::optional<InFlight> busy; // the picked target's in-flight count, for least-connections
