@@ -302,11 +302,15 @@ int main(int argc, char** argv) {
         metricsTimer.async_wait([&](const boost::system::error_code& ec) {
             if (ec) return;
             const proxy::ProxyTotals t = proxyServer.totals();
-            nlohmann::json m = proxyServer.takeMetrics().summary();
+            const proxy::MetricsWindow window = proxyServer.takeMetrics();
+            nlohmann::json m = window.summary();
             m["time"] = nowSeconds();
             m["connections"] = {{"active", t.connectionsActive},
                                 {"accepted", t.connectionsAccepted}};
             events.publishLive("metrics", m);
+            // A sample of the last second's requests, for live-traffic views.
+            if (!window.samples.empty())
+                events.publishLive("requests", {{"data", window.samplesJson()}});
             lastSecond = std::move(m);
             metricsTick();
         });

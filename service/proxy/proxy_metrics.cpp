@@ -78,7 +78,49 @@ void MetricsWindow::record(std::string_view routeId, std::string_view serviceId,
     count(it->second.series);
 }
 
+std::size_t MetricsWindow::nextRandom() {
+    thread_local std::uint64_t state =
+        0x9e3779b97f4a7c15ull ^ reinterpret_cast<std::uintptr_t>(&state); // per thread
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<std::size_t>(state);
+}
+
+nlohmann::json MetricsWindow::samplesJson() const {
+    std::vector<const RequestSample*> ordered;
+    for (const auto& s : samples)
+        ordered.push_back(&s);
+    std::sort(ordered.begin(), ordered.end(), [](auto a, auto b) { return a->time < b->time; });
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto* s : ordered) {
+        auto id = [](const std::string& v) {
+            return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v);
+        };
+        out.push_back({{"time", s->time},
+                       {"method", s->method},
+                       {"host", s->host},
+                       {"path", s->path},
+                       {"client_ip", s->peer},
+                       {"status", s->status},
+                       {"latency_ms", s->latencyMs},
+                       {"upstream_latency_ms", s->upstreamMs < 0 ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(s->upstreamMs)},
+                       {"route", id(s->routeId)},
+                       {"service", id(s->serviceId)},
+                       {"request_id", id(s->requestId)}});
+    }
+    return out;
+}
+
 void MetricsWindow::merge(const MetricsWindow& o) {
+    // Each worker's sample is uniform over its own requests; the merged one keeps them all
+    // (at most kMaxSamples per worker).
+    samples.insert(samples.end(), o.samples.begin(), o.samples.end());
+    if (samples.size() > 20 * kMaxSamples) // a reader that fell behind gets the latest
+        samples.erase(samples.begin(),
+                      samples.end() - static_cast<std::ptrdiff_t>(20 * kMaxSamples));
+    m_offered += o.m_offered;
     all.merge(o.all);
     upstream.merge(o.upstream);
     gateway.merge(o.gateway);

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace portico::proxy {
 
@@ -45,9 +46,21 @@ struct MetricsSeries {
     void merge(const MetricsSeries& o);
 };
 
+// One proxied request as the live-traffic view shows it.
+struct RequestSample {
+    double time = 0; // seconds since the epoch, at the end of the request
+    std::string method, host, path, peer, routeId, serviceId, requestId;
+    int status = 0;
+    double latencyMs = 0;
+    double upstreamMs = -1; // -1: no upstream was reached
+};
+
 struct MetricsWindow {
     // Routes seen in one window beyond this share one series (key "other").
     static constexpr std::size_t kMaxRoutes = 1000;
+    // Requests kept per window and worker for the live view: a uniform sample (reservoir) of
+    // the window's requests, so a busy second costs no more than a quiet one.
+    static constexpr std::size_t kMaxSamples = 50;
 
     MetricsSeries all;
     LatencyHistogram upstream; // upstream: request sent to response head
@@ -69,11 +82,28 @@ struct MetricsWindow {
     // upstreamMicros/gatewayMicros < 0: the request never reached an upstream.
     void record(std::string_view routeId, std::string_view serviceId, int status,
                 std::int64_t totalMicros, std::int64_t upstreamMicros, std::int64_t gatewayMicros);
+    // Offers a request to the sample; `make` builds it only when it is kept.
+    template <class Make> void sample(Make make) {
+        ++m_offered;
+        if (samples.size() < kMaxSamples) {
+            samples.push_back(make());
+        } else if (const std::size_t slot = nextRandom() % m_offered; slot < kMaxSamples) {
+            samples[slot] = make();
+        }
+    }
+    std::vector<RequestSample> samples;
+
     void merge(const MetricsWindow& o);
     bool empty() const { return all.requests == 0; }
+    // The `requests` event body: the sampled requests, oldest first.
+    nlohmann::json samplesJson() const;
     // The `metrics` event body: counts, p50/p95/p99 in milliseconds, the busiest routes and
     // services (at most `top` each).
     nlohmann::json summary(std::size_t top = 20) const;
+
+private:
+    static std::size_t nextRandom();
+    std::size_t m_offered = 0;
 };
 
 // One worker's metrics: `current` belongs to the worker thread; `flush()` (worker thread)

@@ -74,10 +74,27 @@ struct RequestFinish {
         };
         const bool started = rc.started != Clock::time_point{};
         const bool upstream = rc.upstreamHeaders != Clock::time_point{};
-        metrics.current.record(rc.routeId, rc.serviceId, rc.status,
-                               started ? micros(now - rc.started) : 0,
-                               upstream ? micros(rc.upstreamHeaders - rc.upstreamStarted) : -1,
+        const auto total = started ? micros(now - rc.started) : 0;
+        const auto upstreamTime = upstream ? micros(rc.upstreamHeaders - rc.upstreamStarted) : -1;
+        metrics.current.record(rc.routeId, rc.serviceId, rc.status, total, upstreamTime,
                                upstream ? micros(rc.upstreamStarted - rc.started) : -1);
+        metrics.current.sample([&] {
+            RequestSample s;
+            s.time =
+                std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+            s.method = rc.method;
+            s.host = rc.host;
+            s.path = rc.path;
+            s.peer = rc.peer;
+            s.routeId = rc.routeId;
+            s.serviceId = rc.serviceId;
+            s.requestId = rc.requestId;
+            s.status = rc.status;
+            s.latencyMs = static_cast<double>(total) / 1000.0;
+            s.upstreamMs = upstreamTime < 0 ? -1 : static_cast<double>(upstreamTime) / 1000.0;
+            return s;
+        });
     }
 };
 

@@ -56,9 +56,11 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     while (!ctx.stopping) {
         RequestContext rc;
         rc.peer = peer;
-        // Declared before `finish`, so it outlives it: the log phase and the metrics still
-        // read the route and chain it holds.
+        // Declared before `finish`, so they outlive it: the log phase and the metrics still
+        // read the route and chain the snapshot holds, and rc's views of these strings.
         std::shared_ptr<const ConfigSnapshot> snap;
+        std::string method, host;
+        NormalizedPath norm;
         RequestFinish finish{rc, ctx.metrics};
         http::request_parser<http::buffer_body> req;
         const std::size_t headerLimit = ctx.limits.maxHeaderSize;
@@ -151,12 +153,12 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         const auto q = target.find('?');
         const std::string rawPath = target.substr(0, q),
                           query = q == std::string::npos ? "" : target.substr(q);
-        const NormalizedPath norm = normalizePath(rawPath);
+        norm = normalizePath(rawPath);
         if (!norm.error.empty()) {
             co_await sendError(client, ctx.stats, rc, 400, "Bad request: " + norm.error, false);
             break;
         }
-        std::string host = authority;
+        host = authority;
         int port = ctx.listenerPort;
         if (auto colon = host.rfind(':');
             colon != std::string::npos && host.find(']') == std::string::npos) {
@@ -166,7 +168,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         host = toLower(host);
 
         snap = ctx.snapshots.get();
-        const std::string method(head.method_string());
+        method = std::string(head.method_string());
         rc.method = method;
         rc.host = host;
         rc.path = norm.path;

@@ -5,6 +5,7 @@
 #include "support/porticod_process.h"
 
 #include <QtTest>
+#include <functional>
 
 using nlohmann::json;
 using portico::test::FakeUpstream;
@@ -18,6 +19,7 @@ private slots:
     void metricsEvents_data();
     void metricsEvents();
     void statusHasTheLastSecond();
+    void sampledRequests();
     void unavailablePluginFailsClosed();
 
 private:
@@ -127,6 +129,58 @@ void TestProxyMetrics::statusHasTheLastSecond() {
     const json status = m_node.local().request("GET", "/status").json();
     QVERIFY(status["proxy"]["requests_total"].get<int>() >= 1);
     QVERIFY(status["proxy"]["last_second"]["latency_ms"]["total"]["p50"].get<double>() > 0);
+}
+
+void TestProxyMetrics::sampledRequests() {
+    auto stream = m_node.local().open("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    QVERIFY(stream);
+    QTest::qWait(100);
+    const int workers =
+        m_node.local().request("GET", "/").json()["configuration"]["worker_threads"].get<int>();
+    QByteArray seen;
+    // Reads `requests` events until `done` says so or the time is up.
+    auto readRequests = [&](const std::function<bool(const json&)>& done) {
+        QDeadlineTimer deadline(5000);
+        while (!deadline.hasExpired()) {
+            stream->waitForReadyRead(100);
+            seen += stream->readAll();
+            for (qsizetype end; (end = seen.indexOf("\n\n")) >= 0; seen.remove(0, end + 2)) {
+                const QByteArray frame = seen.left(end);
+                if (!frame.startsWith("event: requests\n")) continue;
+                if (done(json::parse(frame.mid(frame.indexOf("data: ") + 6).toStdString())["data"]))
+                    return true;
+            }
+        }
+        return false;
+    };
+    // A quiet second keeps every request.
+    auto proxy = m_node.proxy();
+    QCOMPARE(proxy.request("GET", "/ok/sampled-marker").status, 200);
+    json found;
+    QVERIFY(readRequests([&](const json& data) {
+        for (const auto& r : data)
+            if (r["path"] == "/ok/sampled-marker") found = r;
+        return !found.is_null();
+    }));
+    QCOMPARE(found["method"], "GET");
+    QCOMPARE(found["status"], 200);
+    QCOMPARE(found["route"], m_routeId);
+    QVERIFY(found["latency_ms"].get<double>() > 0);
+    QVERIFY(found["upstream_latency_ms"].is_number());
+    QVERIFY(found["request_id"].is_string());
+    QCOMPARE(found["client_ip"], "127.0.0.1");
+    // A busy one keeps a bounded sample of them.
+    for (int i = 0; i < 300; ++i)
+        QCOMPARE(proxy.request("GET", "/nowhere/" + QByteArray::number(i)).status, 404);
+    std::size_t sampled = 0, largest = 0;
+    readRequests([&](const json& data) {
+        sampled += data.size();
+        largest = std::max(largest, data.size());
+        return sampled >= 50; // at least one full reservoir's worth arrived
+    });
+    QVERIFY(sampled >= 50);
+    QVERIFY2(largest <= static_cast<std::size_t>(50 * workers),
+             qPrintable(QString::number(largest)));
 }
 
 void TestProxyMetrics::unavailablePluginFailsClosed() {
