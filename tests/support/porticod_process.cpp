@@ -36,7 +36,10 @@ bool PorticodProcess::start(int timeoutMs) {
                         QStringLiteral("--status-listen"), QStringLiteral("127.0.0.1:0"),
                         QStringLiteral("--log-level"),     QStringLiteral("info")};
     args += m_args;
-    m_proc.start(porticodPath(), args);
+    if (m_wrapper.isEmpty())
+        m_proc.start(porticodPath(), args);
+    else
+        m_proc.start(m_wrapper.first(), m_wrapper.mid(1) + QStringList{porticodPath()} + args);
     if (!m_proc.waitForStarted(timeoutMs)) return false;
     QDeadlineTimer deadline(timeoutMs);
     static const QRegularExpression proxyLine(

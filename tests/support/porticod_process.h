@@ -37,6 +37,8 @@ public:
     QProcess& process() { return m_proc; }
     void setPrefix(const QString& p) { m_prefix = p; }
     void setArgs(const QStringList& a) { m_args = a; }
+    // Runs porticod through a program that execs it (e.g. prlimit --nofile=100 --).
+    void setWrapper(const QStringList& w) { m_wrapper = w; }
 
     RawHttpClient local() const { return RawHttpClient::unixSocket(socketPath()); }
     RawHttpClient tcp() const { return RawHttpClient::tcp(m_tcpPort); }
@@ -52,6 +54,7 @@ private:
     QTemporaryDir m_dir;
     QString m_prefix;
     QStringList m_args;
+    QStringList m_wrapper;
     QProcess m_proc;
     QByteArray m_log;
     quint16 m_tcpPort = 0;
