@@ -59,8 +59,9 @@ public:
 
     // Node-local health of upstream targets, kept by the proxy. Main thread.
     struct HealthHooks {
-        // {"balancer": "HEALTHY"|"UNHEALTHY"|"HEALTHCHECKS_OFF", "targets": {target id: same}}
-        // for the upstream's serving targets; null when the proxy does not know the upstream.
+        // {"balancer": "HEALTHY"|"UNHEALTHY"|"HEALTHCHECKS_OFF", "targets": {target id:
+        // {"health": same, "addresses": [{ip, port, health, weight}]}}} for the upstream's
+        // serving targets; null when the proxy does not know the upstream.
         std::function<nlohmann::json(const std::string& upstreamId)> report;
         // Sets a target's state by id; false when the proxy does not know it.
         std::function<bool(const std::string& upstreamId, const std::string& targetId,

@@ -32,8 +32,13 @@ HttpResponse AdminApi::upstreamHealth(const HttpRequest& req, const json& upstre
         const std::string id = t["id"].get<std::string>();
         // A target with weight 0 is not served, so it has no health of its own.
         std::string health = "HEALTHCHECKS_OFF";
-        if (states.is_object() && states.contains(id)) health = states[id].get<std::string>();
+        json addresses = json::array();
+        if (states.is_object() && states.contains(id)) {
+            health = states[id]["health"].get<std::string>();
+            addresses = states[id]["addresses"];
+        }
         t["health"] = health;
+        t["data"] = {{"addresses", addresses}};
         data.push_back(std::move(t));
     }
     return jsonResponse(200, json{{"data", data}, {"next", nullptr}, {"node_id", m_info.nodeId}});

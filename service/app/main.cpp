@@ -154,7 +154,14 @@ admin::AdminApi::HealthHooks upstreamHealthHooks(proxy::SnapshotHolder& snapshot
         nlohmann::json targets = nlohmann::json::object();
         bool anyHealthy = false;
         for (const auto& t : up->targets) {
-            targets[t.id] = word(checked, t.health->healthy());
+            const char* health = word(checked, t.health->healthy());
+            // Kong's per-address detail: the resolved addresses of a host-name target.
+            nlohmann::json addresses = nlohmann::json::array();
+            auto resolved = t.health->resolved.load();
+            for (const auto& ip : resolved ? *resolved : std::vector<std::string>{t.host})
+                addresses.push_back(
+                    {{"ip", ip}, {"port", t.port}, {"health", health}, {"weight", t.weight}});
+            targets[t.id] = {{"health", health}, {"addresses", addresses}};
             anyHealthy = anyHealthy || t.health->healthy();
         }
         const bool balancerUp = anyHealthy && (up->health.threshold <= 0 ||

@@ -3,6 +3,7 @@
 #include "app/log.h"
 #include "proxy/config_snapshot.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -52,6 +53,8 @@ struct HealthChecker::Impl {
                                               const UpstreamInfo::Target& target);
     awaitable<void> loop(std::uint64_t gen, std::shared_ptr<const ConfigSnapshot> snap,
                          const UpstreamInfo* up, const UpstreamInfo::Target* target);
+    awaitable<void> resolveLoop(std::uint64_t gen, std::shared_ptr<const ConfigSnapshot> snap,
+                                const UpstreamInfo::Target* target);
 };
 
 namespace {
@@ -136,6 +139,40 @@ awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
     }
 }
 
+// Keeps a host-name target's addresses fresh: resolved when the revision starts, then every
+// kDnsRefresh (sooner after a failure, keeping the last good answer meanwhile).
+awaitable<void> HealthChecker::Impl::resolveLoop(std::uint64_t gen,
+                                                 std::shared_ptr<const ConfigSnapshot> snap,
+                                                 const UpstreamInfo::Target* target) {
+    constexpr auto kDnsRefresh = std::chrono::seconds(30);
+    constexpr auto kDnsRetry = std::chrono::seconds(5);
+    auto timer = std::make_shared<asio::steady_timer>(ioc);
+    timers.push_back(timer);
+    asio::ip::tcp::resolver resolver(ioc);
+    while (gen == generation) {
+        error_code ec;
+        auto results = co_await resolver.async_resolve(target->host, std::to_string(target->port),
+                                                       asio::redirect_error(use_awaitable, ec));
+        if (gen != generation) co_return;
+        std::vector<std::string> addresses;
+        if (!ec)
+            for (const auto& r : results) {
+                const std::string a = r.endpoint().address().to_string();
+                if (std::find(addresses.begin(), addresses.end(), a) == addresses.end())
+                    addresses.push_back(a);
+            }
+        if (!addresses.empty())
+            target->health->resolved.store(
+                std::make_shared<const std::vector<std::string>>(std::move(addresses)));
+        else
+            log::warn("dns", "target " + target->address + ": " +
+                                 (ec ? ec.message() : std::string("no addresses")));
+        timer->expires_after(addresses.empty() ? kDnsRetry : kDnsRefresh);
+        co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return;
+    }
+}
+
 HealthChecker::HealthChecker() : m_impl(std::make_unique<Impl>()) {}
 
 HealthChecker::~HealthChecker() {
@@ -165,9 +202,16 @@ void HealthChecker::update(std::shared_ptr<const ConfigSnapshot> snapshot) {
         d->timers.clear();
         if (!snap) return;
         for (const auto& [name, up] : snap->upstreams) {
-            if (!up.health.activeEnabled()) continue;
-            for (const auto& target : up.targets)
-                asio::co_spawn(d->ioc, d->loop(d->generation, snap, &up, &target), asio::detached);
+            for (const auto& target : up.targets) {
+                error_code ec;
+                asio::ip::make_address(target.host, ec);
+                if (ec) // a host name
+                    asio::co_spawn(d->ioc, d->resolveLoop(d->generation, snap, &target),
+                                   asio::detached);
+                if (up.health.activeEnabled())
+                    asio::co_spawn(d->ioc, d->loop(d->generation, snap, &up, &target),
+                                   asio::detached);
+            }
         }
     });
 }

@@ -256,6 +256,11 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
         if (picked) {
             host = picked->host;
             port = picked->port;
+            // A host-name target: the next of its resolved addresses, when known.
+            if (auto addresses = picked->health->resolved.load(); addresses && !addresses->empty())
+                host = (*addresses)[picked->health->nextAddress.fetch_add(
+                                        1, std::memory_order_relaxed) %
+                                    addresses->size()];
         }
         attemptState.emplace(); // drops a failed attempt's connection
         co_await exchange(f, head, host, port, attempt > 0, *attemptState);

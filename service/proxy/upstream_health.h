@@ -8,6 +8,7 @@
 // (manual healthy/unhealthy) update it concurrently without locks.
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -62,6 +63,11 @@ public:
     bool healthy() const { return m_healthy.load(std::memory_order_relaxed); }
     // Requests using the target right now, over all workers (least-connections).
     std::atomic<int> inFlight{0};
+    // The addresses a target named by host name resolves to, refreshed by the checker thread;
+    // null until the first answer (connections then resolve for themselves). Workers spread
+    // their new connections over them with `nextAddress`.
+    std::atomic<std::shared_ptr<const std::vector<std::string>>> resolved;
+    std::atomic<std::uint32_t> nextAddress{0};
     // Manual override (Admin API): sets the state and clears the counters.
     void set(bool healthy);
     // Counts one observation against the thresholds: failures of a healthy target toward

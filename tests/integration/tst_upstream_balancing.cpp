@@ -6,6 +6,7 @@
 #include "support/porticod_process.h"
 
 #include <QtTest>
+#include <netdb.h>
 #include <thread>
 
 using nlohmann::json;
@@ -32,6 +33,8 @@ private slots:
     void onlyTheDownTargetsKeysMove();
     void leastConnections();
     void hostHeader();
+    void hostNameTargetIsResolvedOnce();
+    void hostNameTargetSpreadsOverItsAddresses();
 
 private:
     Setup make(const json& upstreamFields, const json& routeFields = {{"paths", {"/x"}}});
@@ -206,6 +209,75 @@ void TestUpstreamBalancing::hostHeader() {
     const auto seen = s.a->requests().empty() ? s.b->requests() : s.a->requests();
     QVERIFY2(QByteArray::fromStdString(seen.at(0)).contains("\r\nHost: backend.internal\r\n"),
              seen.at(0).c_str());
+}
+
+void TestUpstreamBalancing::hostNameTargetIsResolvedOnce() {
+    // The checker thread resolves a host-name target; the health endpoint shows its addresses
+    // (Kong's data.addresses) and traffic goes to them.
+    FakeUpstream backend;
+    auto api = m_node.local();
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", "named"}}).status, 201);
+    QCOMPARE(api.json("POST", "/upstreams/named/targets",
+                      {{"target", "localhost:" + std::to_string(backend.port())}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services", {{"name", "named"}, {"host", "named"}}).status, 201);
+    QCOMPARE(
+        api.json("POST", "/services/named/routes", {{"hosts", {"named.test"}}, {"paths", {"/x"}}})
+            .status,
+        201);
+    auto addresses = [&] {
+        const json body = api.request("GET", "/upstreams/named/health").json();
+        return body["data"][0]["data"]["addresses"];
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(addresses().size() >= 1 && addresses()[0]["ip"] != "localhost", 3000);
+    bool has127 = false;
+    for (const auto& a : addresses())
+        has127 = has127 || a["ip"] == "127.0.0.1";
+    QVERIFY2(has127, addresses().dump().c_str());
+    QCOMPARE(addresses()[0]["port"].get<int>(), backend.port());
+    QCOMPARE(m_node.proxy().request("GET", "/x", {}, {{"Host", "named.test"}}).status, 200);
+    QCOMPARE(backend.requests().size(), std::size_t(1));
+}
+
+void TestUpstreamBalancing::hostNameTargetSpreadsOverItsAddresses() {
+    // "localhost" names 127.0.0.1 and ::1 on Debian; one back-end listens on each, same port.
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    int families = 0;
+    if (::getaddrinfo("localhost", "80", &hints, &found) == 0) {
+        for (addrinfo* a = found; a; a = a->ai_next)
+            families |= a->ai_family == AF_INET ? 1 : a->ai_family == AF_INET6 ? 2 : 0;
+        ::freeaddrinfo(found);
+    }
+    FakeUpstream v4;
+    FakeUpstream v6(v4.port(), true);
+    if (families != 3 || v6.port() == 0)
+        QSKIP("this machine's 'localhost' does not name both 127.0.0.1 and a usable ::1");
+    v4.setReply(Reply::with(200, "v4"));
+    v6.setReply(Reply::with(200, "v6"));
+    auto api = m_node.local();
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", "by-name"}}).status, 201);
+    QCOMPARE(api.json("POST", "/upstreams/by-name/targets",
+                      {{"target", "localhost:" + std::to_string(v4.port())}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services", {{"name", "by-name"}, {"host", "by-name"}}).status, 201);
+    QCOMPARE(api.json("POST", "/services/by-name/routes",
+                      {{"hosts", {"by-name.test"}}, {"paths", {"/x"}}})
+                 .status,
+             201);
+    // Once the name is resolved, new connections alternate over its addresses.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            QSet<QByteArray> seen;
+            for (int i = 0; i < 6; ++i)
+                seen.insert(
+                    m_node.proxy().request("GET", "/x", {}, {{"Host", "by-name.test"}}).body);
+            return seen.contains("v4") && seen.contains("v6");
+        }(),
+        5000);
 }
 
 QTEST_MAIN(TestUpstreamBalancing)

@@ -10,19 +10,33 @@
 
 namespace portico::test {
 
-FakeUpstream::FakeUpstream(unsigned short port) {
-    m_listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+FakeUpstream::FakeUpstream(unsigned short port, bool ipv6) {
+    m_listenFd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(m_listenFd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(m_listenFd, 64);
-    socklen_t len = sizeof addr;
-    ::getsockname(m_listenFd, reinterpret_cast<sockaddr*>(&addr), &len);
-    m_port = ntohs(addr.sin_port);
+    bool ok = false;
+    if (ipv6) {
+        ::setsockopt(m_listenFd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        sockaddr_in6 addr{};
+        addr.sin6_family = AF_INET6;
+        addr.sin6_port = htons(port);
+        addr.sin6_addr = in6addr_loopback;
+        ok = ::bind(m_listenFd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+             ::listen(m_listenFd, 64) == 0;
+        socklen_t len = sizeof addr;
+        ::getsockname(m_listenFd, reinterpret_cast<sockaddr*>(&addr), &len);
+        m_port = ok ? ntohs(addr.sin6_port) : 0;
+    } else {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ok = ::bind(m_listenFd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+             ::listen(m_listenFd, 64) == 0;
+        socklen_t len = sizeof addr;
+        ::getsockname(m_listenFd, reinterpret_cast<sockaddr*>(&addr), &len);
+        m_port = ok ? ntohs(addr.sin_port) : 0;
+    }
     m_acceptor = std::thread([this] { acceptLoop(); });
 }
 

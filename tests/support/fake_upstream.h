@@ -37,8 +37,9 @@ public:
         }
     };
 
-    // port 0: an ephemeral one; else that port (a target coming back where it was).
-    explicit FakeUpstream(unsigned short port = 0);
+    // port 0: an ephemeral one; else that port (a target coming back where it was). ipv6:
+    // on [::1] instead of 127.0.0.1. port() is 0 when the address could not be bound.
+    explicit FakeUpstream(unsigned short port = 0, bool ipv6 = false);
     ~FakeUpstream();
     FakeUpstream(const FakeUpstream&) = delete;
     FakeUpstream& operator=(const FakeUpstream&) = delete;
