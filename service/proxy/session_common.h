@@ -9,6 +9,7 @@
 #include "proxy/proxy_session.h"
 #include "proxy/request_checks.h"
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -19,7 +20,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdio>
 #include <optional>
+#include <span>
 
 namespace portico::proxy {
 
@@ -204,14 +207,44 @@ struct RelayResult {
 
 // Relays a message body from `in` (parser past its header) to `out` (serializer) as it
 // arrives (read_some: a trickling body is not held back), never holding more than one buffer.
-// `tap` sees each piece of the body as it goes out (the body_filter phase).
+// A message head as bytes: the start line (always HTTP/1.1) and the fields in order. Built by
+// hand rather than through Beast's serializer, whose per-field buffer sequences cost more
+// than the rest of the request path together.
+template <class Fields> std::string headBytes(const http::header<true, Fields>& h) {
+    std::string out;
+    out.reserve(512);
+    out.append(h.method_string()).append(" ").append(h.target()).append(" HTTP/1.1\r\n");
+    for (const auto& f : h)
+        out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+    out.append("\r\n");
+    return out;
+}
+template <class Fields> std::string headBytes(const http::header<false, Fields>& h) {
+    std::string out;
+    out.reserve(512);
+    out.append("HTTP/1.1 ").append(std::to_string(h.result_int())).append(" ");
+    out.append(h.reason()).append("\r\n");
+    for (const auto& f : h)
+        out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+    out.append("\r\n");
+    return out;
+}
+
+// Relays a message: `head` (its bytes), then the body read from `in` (parser past its header)
+// as it arrives (read_some: a trickling body is not held back), never holding more than one
+// buffer. `chunked` frames the body in chunks (the head says so); `bodyless` messages (HEAD
+// answers, 204, 304) send the head only. `tap` sees each piece of the body as it goes out
+// (the body_filter phase).
 template <bool isRequest, class In, class Out, class Tap>
-awaitable<RelayResult>
-relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::buffer_body>& p,
-          Out& out, http::serializer<isRequest, http::buffer_body>& sr, std::vector<char>& buf,
-          std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout, Tap tap) {
+awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
+                                    http::parser<isRequest, http::buffer_body>& p, Out& out,
+                                    const std::string& head, bool chunked, bool bodyless,
+                                    std::vector<char>& buf, std::chrono::milliseconds readTimeout,
+                                    std::chrono::milliseconds writeTimeout, Tap tap) {
     error_code ec;
-    do {
+    bool headSent = false;
+    for (;;) {
+        std::size_t n = 0;
         if (!p.is_done()) {
             p.get().body().data = buf.data();
             p.get().body().size = buf.size();
@@ -220,29 +253,35 @@ relayBody(In& in, beast::flat_buffer& inBuffer, http::parser<isRequest, http::bu
                                            asio::redirect_error(use_awaitable, ec));
             if (ec == http::error::need_buffer) ec = {};
             if (ec) co_return RelayResult{ec, true};
-            p.get().body().size = buf.size() - p.get().body().size;
-            p.get().body().data = buf.data();
-            p.get().body().more = !p.is_done();
-            // An empty buffer must never reach the chunked serializer: it frames it as a
-            // zero-size chunk, which reads as the end of the body. Nothing new yet (a chunk
-            // header only): read on. Done with nothing new: only the last chunk is due.
-            if (p.get().body().size == 0) {
-                if (!p.is_done()) continue;
-                p.get().body().data = nullptr;
-            }
-        } else {
-            p.get().body().data = nullptr;
-            p.get().body().size = 0;
-            p.get().body().more = false;
+            n = buf.size() - p.get().body().size;
+            // Nothing new yet (a chunk header only): read on.
+            if (n == 0 && !p.is_done() && headSent) continue;
         }
-        tap(std::string_view(static_cast<const char*>(p.get().body().data),
-                             p.get().body().data ? p.get().body().size : 0),
-            !p.get().body().more);
-        beast::get_lowest_layer(out).expires_after(writeTimeout);
-        co_await http::async_write(out, sr, asio::redirect_error(use_awaitable, ec));
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec) co_return RelayResult{ec, false};
-    } while (!p.is_done() && !sr.is_done());
+        const bool last = p.is_done();
+        // Head, chunk size line, data, chunk end, last chunk: one gathered write.
+        std::array<asio::const_buffer, 5> out5;
+        std::size_t k = 0;
+        char sizeLine[24];
+        if (!headSent) out5[k++] = asio::buffer(head);
+        if (n > 0 && !bodyless) {
+            if (chunked) {
+                const int len = std::snprintf(sizeLine, sizeof sizeLine, "%zx\r\n", n);
+                out5[k++] = asio::buffer(sizeLine, static_cast<std::size_t>(len));
+            }
+            out5[k++] = asio::buffer(buf.data(), n);
+            if (chunked) out5[k++] = asio::buffer("\r\n", 2);
+        }
+        if (last && chunked && !bodyless) out5[k++] = asio::buffer("0\r\n\r\n", 5);
+        tap(std::string_view(buf.data(), bodyless ? 0 : n), last);
+        if (k > 0) {
+            beast::get_lowest_layer(out).expires_after(writeTimeout);
+            co_await asio::async_write(out, std::span(out5.data(), k),
+                                       asio::redirect_error(use_awaitable, ec));
+            if (ec) co_return RelayResult{ec, false};
+        }
+        headSent = true;
+        if (last) break;
+    }
     co_return RelayResult{ec, false};
 }
 

@@ -52,6 +52,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     // Body relay buffers, allocated once per connection (a heap buffer: g++ 12 cannot keep a
     // plain array in a coroutine frame).
     std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
+    beast::flat_buffer upstreamBuffer;
     bool first = true;
     while (!ctx.stopping) {
         RequestContext rc;
@@ -307,10 +308,21 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
 
         std::string tlsName;
         if (svc.tls) tlsName = match.route->preserveHost ? host : upstreamHostHeader;
-        Forwarding<Client> f{client,          clientBuffer,       req,           svc,
-                             balanced,        std::move(tlsName), ctx,           rc,
-                             *chain,          requestChunk,       responseChunk, expectContinue,
-                             clientKeepAlive, !upgradeTo.empty()};
+        Forwarding<Client> f{client,
+                             clientBuffer,
+                             req,
+                             svc,
+                             balanced,
+                             std::move(tlsName),
+                             ctx,
+                             rc,
+                             *chain,
+                             requestChunk,
+                             responseChunk,
+                             upstreamBuffer,
+                             expectContinue,
+                             clientKeepAlive,
+                             !upgradeTo.empty()};
         if (balanced) {
             f.balance.peer = realIp;
             f.balance.path = norm.path;

@@ -35,6 +35,7 @@ template <class Client> struct Forwarding {
     const PluginChain& chain;
     std::vector<char>& requestChunk;
     std::vector<char>& responseChunk;
+    beast::flat_buffer& upstreamBuffer;
     bool expectContinue;
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
@@ -53,7 +54,10 @@ template <class Up> struct UpstreamExchange {
     bool connectFailed = false; // no connection was made (nothing was sent)
     std::string key;            // pool key of the connection
     std::optional<Up> upstream;
-    beast::flat_buffer buffer;
+    // The session's upstream read buffer, emptied for each attempt: its storage is reused
+    // from request to request instead of allocated for each.
+    beast::flat_buffer& buffer;
+    explicit UpstreamExchange(beast::flat_buffer& b) : buffer(b) { buffer.consume(buffer.size()); }
     std::optional<http::response_parser<http::buffer_body>> response;
     Clock::time_point started;
 };
@@ -150,10 +154,9 @@ awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>
         }
     }
     x.started = Clock::now();
-    http::serializer<true, http::buffer_body> reqOut{head};
-    const RelayResult sent = co_await relayBody(
-        f.client, f.clientBuffer, f.req, *x.upstream, reqOut, f.requestChunk,
-        std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
+    const RelayResult sent = co_await relayMessage(
+        f.client, f.clientBuffer, f.req, *x.upstream, headBytes(head), head.chunked(), false,
+        f.requestChunk, std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
         std::chrono::milliseconds(svc.writeTimeoutMs), [](std::string_view, bool) {});
     if (sent.ec) {
         x.outcome = sent.readSide ? UpstreamExchange<Up>::Outcome::ClientFailed
@@ -262,7 +265,7 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
                                         1, std::memory_order_relaxed) %
                                     addresses->size()];
         }
-        attemptState.emplace(); // drops a failed attempt's connection
+        attemptState.emplace(f.upstreamBuffer); // drops a failed attempt's connection
         co_await exchange(f, head, host, port, attempt > 0, *attemptState);
         const UpstreamExchange<Up>& x = *attemptState;
         const auto failure =
@@ -346,16 +349,17 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
     else if (resLength)
         rhead.content_length(*resLength);
     rhead.keep_alive(f.clientKeepAlive);
-    http::serializer<false, http::buffer_body> resOut{rhead};
-    const RelayResult relayed =
-        co_await relayBody(upstream, x.buffer, res, f.client, resOut, f.responseChunk,
-                           std::chrono::milliseconds(svc.readTimeoutMs),
-                           std::chrono::seconds(f.ctx.limits.sendTimeoutS),
-                           [&rc, &f](std::string_view piece, bool last) {
-                               rc.responseBytes += piece.size();
-                               if (f.chain.has(Plugin::BodyFilter))
-                                   f.chain.bodyFilter(rc, piece, last);
-                           });
+    const int status = rhead.result_int();
+    const bool bodyless =
+        head.method() == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
+    const RelayResult relayed = co_await relayMessage(
+        upstream, x.buffer, res, f.client, headBytes(rhead), rhead.chunked(), bodyless,
+        f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
+        std::chrono::seconds(f.ctx.limits.sendTimeoutS),
+        [&rc, &f](std::string_view piece, bool last) {
+            rc.responseBytes += piece.size();
+            if (f.chain.has(Plugin::BodyFilter)) f.chain.bodyFilter(rc, piece, last);
+        });
     if (!relayed.ec && upstreamKeepAlive && framed && res.is_done() && x.buffer.size() == 0)
         givePooled(f.ctx.pool, x.key, upstream);
     co_return !relayed.ec && f.clientKeepAlive;
