@@ -11,6 +11,7 @@
 #include "app/log.h"
 #include "core/text.h"
 #include "net/accept_loop.h"
+#include "net/asio_names.h"
 #include "store/store.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,12 +30,6 @@
 
 namespace portico::admin {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::awaitable;
-using asio::use_awaitable;
-using boost::system::error_code;
 using namespace std::chrono_literals;
 
 namespace detail {

@@ -1,6 +1,7 @@
 #include "proxy/health_checker.h"
 
 #include "app/log.h"
+#include "net/asio_names.h"
 #include "proxy/config_snapshot.h"
 
 #include <algorithm>
@@ -22,12 +23,6 @@
 
 namespace portico::proxy {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::awaitable;
-using asio::use_awaitable;
-using boost::system::error_code;
 using Event = TargetHealth::Event;
 
 struct HealthChecker::Impl {

@@ -4,6 +4,7 @@
 // bookkeeping, body relaying. Include nowhere else: it pulls in Beast.
 #include "core/hex.h"
 #include "core/text.h"
+#include "net/asio_names.h"
 #include "proxy/path_normalizer.h"
 #include "proxy/plugin_chain.h"
 #include "proxy/proxy_session.h"
@@ -26,12 +27,6 @@
 
 namespace portico::proxy {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::awaitable;
-using asio::use_awaitable;
-using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
