@@ -2,6 +2,7 @@
 
 #include "app/log.h"
 #include "net/accept_loop.h"
+#include "net/asio_names.h"
 #include "proxy/proxy_session.h"
 #include "proxy/tls_certificates.h"
 
@@ -16,11 +17,6 @@
 #include <thread>
 
 namespace portico::proxy {
-
-namespace asio = boost::asio;
-using asio::awaitable;
-using asio::use_awaitable;
-using boost::system::error_code;
 
 namespace {
 

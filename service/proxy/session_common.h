@@ -200,11 +200,9 @@ struct RelayResult {
     bool readSide = false; // the failure was reading `in` (else writing `out`)
 };
 
-// Relays a message body from `in` (parser past its header) to `out` (serializer) as it
-// arrives (read_some: a trickling body is not held back), never holding more than one buffer.
 // A message head as bytes: the start line (always HTTP/1.1) and the fields in order. Built by
-// hand rather than through Beast's serializer, whose per-field buffer sequences cost more
-// than the rest of the request path together.
+// hand rather than through Beast's serializer, whose per-field buffer sequences were the
+// largest user-space cost of a proxied request.
 template <class Fields> std::string headBytes(const http::header<true, Fields>& h) {
     std::string out;
     out.reserve(512);
