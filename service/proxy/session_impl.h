@@ -36,11 +36,152 @@ std::string upgradeRequested(const Request& head,
     return {};
 }
 
+// What rewriting a request for its upstream decided, for the exchange that follows.
+struct UpstreamHead {
+    std::string upgradeTo;  // the protocol the request may switch to; empty when none
+    std::string realIp;     // the client as this hop believes it (trusted_ips)
+    std::string hostHeader; // the Host sent upstream unless preserve_host
+    const UpstreamInfo* balanced = nullptr; // the service's host names an upstream
+    bool clientKeepAlive = false;
+    bool expectContinue = false;
+};
+
+// Turns the client's request head into the upstream's: hop-by-hop fields out, the target
+// joined to the service path, Host, the forwarding headers (believed from trusted peers only),
+// framing, and the Upgrade pair when the request may switch.
+template <class Request>
+UpstreamHead rewriteForUpstream(Request& head, const http::request_parser<http::buffer_body>& req,
+                                const ConnectionInfo& conn, const SessionContext& ctx,
+                                const ConfigSnapshot& snap, const ServiceInfo& svc,
+                                const RouteMatch& match, const std::string& host, int port,
+                                const NormalizedPath& norm, const std::string& query) {
+    UpstreamHead out;
+    const std::string& peer = conn.peer;
+    const bool chunked = head.chunked();
+    out.clientKeepAlive = head.keep_alive() && !ctx.stopping; // before head is rewritten
+    const auto length = req.content_length();
+    out.expectContinue = beast::iequals(head[http::field::expect], "100-continue");
+    out.upgradeTo = upgradeRequested(head, req, *match.route, conn.protocol);
+    // Forwarding headers a trusted peer sent are kept (X-Forwarded-For extended); from
+    // anyone else they are replaced by what this hop knows.
+    const bool trustedPeer = !ctx.trusted.empty() && ctx.trusted.contains(peer);
+    stripHopByHop(head);
+    auto fromPeer = [&](std::string_view name, const std::string& ours) {
+        if (trustedPeer)
+            if (auto it = head.find(name); it != head.end() && !it->value().empty())
+                return std::string(it->value());
+        return ours;
+    };
+    std::string forwardedFor = peer;
+    if (trustedPeer)
+        if (auto it = head.find("X-Forwarded-For"); it != head.end() && !it->value().empty())
+            forwardedFor = std::string(it->value()) + ", " + peer;
+    out.realIp = fromPeer("X-Real-IP", peer);
+    const std::string forwardedProto = fromPeer("X-Forwarded-Proto", conn.protocol);
+    const std::string forwardedHost = fromPeer("X-Forwarded-Host", host);
+    const std::string forwardedPort = fromPeer("X-Forwarded-Port", std::to_string(port));
+    const std::string forwardedPath = fromPeer("X-Forwarded-Path", norm.path);
+    head.erase(http::field::expect);
+    head.target(upstreamPath(svc, match, norm.path) + query);
+    // A service whose host names an upstream is balanced over its targets.
+    if (auto it = snap.upstreams.find(svc.host); it != snap.upstreams.end())
+        out.balanced = &it->second;
+    out.hostHeader =
+        out.balanced && !out.balanced->hostHeader.empty() ? out.balanced->hostHeader : svc.host;
+    if (!match.route->preserveHost)
+        head.set(http::field::host, svc.port == 80 || out.hostHeader != svc.host
+                                        ? out.hostHeader
+                                        : svc.host + ":" + std::to_string(svc.port));
+    head.set("X-Forwarded-For", forwardedFor);
+    head.set("X-Real-IP", out.realIp);
+    head.set("X-Forwarded-Proto", forwardedProto);
+    head.set("X-Forwarded-Host", forwardedHost);
+    head.set("X-Forwarded-Port", forwardedPort);
+    head.set("X-Forwarded-Path", forwardedPath);
+    head.set(http::field::via, "1.1 portico");
+    head.version(11);
+    head.keep_alive(true);
+    if (!out.upgradeTo.empty()) {
+        // Only this hop-by-hop pair passes, and only for a request that may switch.
+        head.set(http::field::connection, "upgrade");
+        head.set(http::field::upgrade, out.upgradeTo);
+    }
+    if (chunked)
+        head.chunked(true);
+    else if (length)
+        head.content_length(*length);
+    return out;
+}
+
+// Reads the next request head into `req` under the client deadlines, checking its raw bytes
+// before the parser sees them. False when the connection is done: closed, timed out, or
+// refused with an answer.
+template <class Client>
+awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer,
+                                http::request_parser<http::buffer_body>& req, SessionContext& ctx,
+                                RequestContext& rc, bool first) {
+    error_code ec;
+    const std::size_t headerLimit = ctx.limits.maxHeaderSize;
+    req.header_limit(static_cast<std::uint32_t>(headerLimit));
+    // Bodies stream through; client_max_body_size (when set) bounds them, a plugin may
+    // bound them per route.
+    if (ctx.limits.maxBodySize)
+        req.body_limit(ctx.limits.maxBodySize);
+    else
+        req.body_limit(boost::none);
+    // Waiting for a request: keepalive_timeout between requests; once its first byte is
+    // in, client_header_timeout for the whole head (a slow trickle cannot extend it).
+    const auto headerTimeout = std::chrono::seconds(ctx.limits.headerTimeoutS);
+    bool headerClock = first || clientBuffer.size() > 0;
+    beast::get_lowest_layer(client).expires_after(
+        headerClock ? headerTimeout : std::chrono::seconds(ctx.limits.keepaliveTimeoutS));
+    // The whole head is read before parsing so that its raw bytes can be checked for what
+    // the parser would fold or accept; parsing then consumes it from the buffer.
+    std::size_t headEnd = std::string_view::npos;
+    for (;;) {
+        const std::string_view have(static_cast<const char*>(clientBuffer.data().data()),
+                                    clientBuffer.size());
+        headEnd = have.find("\r\n\r\n");
+        if (headEnd != std::string_view::npos || have.size() > headerLimit) break;
+        const std::size_t n = co_await client.async_read_some(
+            clientBuffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+        clientBuffer.commit(n);
+        if (!headerClock) {
+            headerClock = true;
+            beast::get_lowest_layer(client).expires_after(headerTimeout);
+        }
+    }
+    if (!ec && headEnd != std::string_view::npos) {
+        const std::string_view raw(static_cast<const char*>(clientBuffer.data().data()),
+                                   headEnd + 4);
+        if (auto refusal = checkRawHead(raw)) {
+            co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
+            co_return false;
+        }
+    }
+    if (!ec)
+        co_await http::async_read_header(client, clientBuffer, req,
+                                         asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+        if (ec == http::error::header_limit)
+            co_await sendError(client, ctx.stats, rc, 431, "Request header fields too large",
+                               false);
+        else if (ec == http::error::body_limit) // the declared length is over the limit
+            co_await sendError(client, ctx.stats, rc, 413, "Request Entity Too Large", false);
+        else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+                 ec != asio::error::eof && ec != asio::error::connection_reset &&
+                 ec != asio::error::operation_aborted)
+            co_await sendError(client, ctx.stats, rc, 400, "Bad request", false);
+        co_return false;
+    }
+    co_return true;
+}
+
 // Serves requests on an established client connection (plain, or TLS after its handshake)
 // until either side closes; the caller closes the transport.
 template <class Client>
 awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, SessionContext& ctx) {
-    error_code ec;
     const std::string& peer = conn.peer;
     ctx.stats.connectionsAccepted.fetch_add(1, std::memory_order_relaxed);
     ctx.stats.connectionsActive.fetch_add(1, std::memory_order_relaxed);
@@ -64,61 +205,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         NormalizedPath norm;
         RequestFinish finish{rc, ctx.metrics};
         http::request_parser<http::buffer_body> req;
-        const std::size_t headerLimit = ctx.limits.maxHeaderSize;
-        req.header_limit(static_cast<std::uint32_t>(headerLimit));
-        // Bodies stream through; client_max_body_size (when set) bounds them, a plugin may
-        // bound them per route.
-        if (ctx.limits.maxBodySize)
-            req.body_limit(ctx.limits.maxBodySize);
-        else
-            req.body_limit(boost::none);
-        // Waiting for a request: keepalive_timeout between requests; once its first byte is
-        // in, client_header_timeout for the whole head (a slow trickle cannot extend it).
-        const auto headerTimeout = std::chrono::seconds(ctx.limits.headerTimeoutS);
-        bool headerClock = first || clientBuffer.size() > 0;
-        beast::get_lowest_layer(client).expires_after(
-            headerClock ? headerTimeout : std::chrono::seconds(ctx.limits.keepaliveTimeoutS));
+        if (!co_await readRequestHead(client, clientBuffer, req, ctx, rc, first)) break;
         first = false;
-        // The whole head is read before parsing so that its raw bytes can be checked for what
-        // the parser would fold or accept; parsing then consumes it from the buffer.
-        std::size_t headEnd = std::string_view::npos;
-        for (;;) {
-            const std::string_view have(static_cast<const char*>(clientBuffer.data().data()),
-                                        clientBuffer.size());
-            headEnd = have.find("\r\n\r\n");
-            if (headEnd != std::string_view::npos || have.size() > headerLimit) break;
-            const std::size_t n = co_await client.async_read_some(
-                clientBuffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
-            if (ec) break;
-            clientBuffer.commit(n);
-            if (!headerClock) {
-                headerClock = true;
-                beast::get_lowest_layer(client).expires_after(headerTimeout);
-            }
-        }
-        if (!ec && headEnd != std::string_view::npos) {
-            const std::string_view raw(static_cast<const char*>(clientBuffer.data().data()),
-                                       headEnd + 4);
-            if (auto refusal = checkRawHead(raw)) {
-                co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
-                break;
-            }
-        }
-        if (!ec)
-            co_await http::async_read_header(client, clientBuffer, req,
-                                             asio::redirect_error(use_awaitable, ec));
-        if (ec) {
-            if (ec == http::error::header_limit)
-                co_await sendError(client, ctx.stats, rc, 431, "Request header fields too large",
-                                   false);
-            else if (ec == http::error::body_limit) // the declared length is over the limit
-                co_await sendError(client, ctx.stats, rc, 413, "Request Entity Too Large", false);
-            else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                     ec != asio::error::eof && ec != asio::error::connection_reset &&
-                     ec != asio::error::operation_aborted)
-                co_await sendError(client, ctx.stats, rc, 400, "Bad request", false);
-            break;
-        }
         rc.started = Clock::now();
         ctx.stats.requests.fetch_add(1, std::memory_order_relaxed);
         ++ctx.busy;
@@ -250,64 +338,11 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             break;
         }
 
-        // The request as the upstream sees it.
-        const bool chunked = head.chunked();
-        const bool clientKeepAlive = head.keep_alive() && !ctx.stopping; // before head is rewritten
-        const auto length = req.content_length();
-        const bool expectContinue = beast::iequals(head[http::field::expect], "100-continue");
-        const std::string upgradeTo = upgradeRequested(head, req, *match.route, conn.protocol);
-        // Forwarding headers a trusted peer sent are kept (X-Forwarded-For extended); from
-        // anyone else they are replaced by what this hop knows.
-        const bool trustedPeer = !ctx.trusted.empty() && ctx.trusted.contains(peer);
-        stripHopByHop(head);
-        auto fromPeer = [&](std::string_view name, const std::string& ours) {
-            if (trustedPeer)
-                if (auto it = head.find(name); it != head.end() && !it->value().empty())
-                    return std::string(it->value());
-            return ours;
-        };
-        std::string forwardedFor = peer;
-        if (trustedPeer)
-            if (auto it = head.find("X-Forwarded-For"); it != head.end() && !it->value().empty())
-                forwardedFor = std::string(it->value()) + ", " + peer;
-        const std::string realIp = fromPeer("X-Real-IP", peer);
-        const std::string forwardedProto = fromPeer("X-Forwarded-Proto", conn.protocol);
-        const std::string forwardedHost = fromPeer("X-Forwarded-Host", host);
-        const std::string forwardedPort = fromPeer("X-Forwarded-Port", std::to_string(port));
-        const std::string forwardedPath = fromPeer("X-Forwarded-Path", norm.path);
-        head.erase(http::field::expect);
-        head.target(upstreamPath(svc, match, norm.path) + query);
-        // A service whose host names an upstream is balanced over its targets.
-        const UpstreamInfo* balanced = nullptr;
-        if (auto up = snap->upstreams.find(svc.host); up != snap->upstreams.end())
-            balanced = &up->second;
-        const std::string upstreamHostHeader =
-            balanced && !balanced->hostHeader.empty() ? balanced->hostHeader : svc.host;
-        if (!match.route->preserveHost)
-            head.set(http::field::host, svc.port == 80 || upstreamHostHeader != svc.host
-                                            ? upstreamHostHeader
-                                            : svc.host + ":" + std::to_string(svc.port));
-        head.set("X-Forwarded-For", forwardedFor);
-        head.set("X-Real-IP", realIp);
-        head.set("X-Forwarded-Proto", forwardedProto);
-        head.set("X-Forwarded-Host", forwardedHost);
-        head.set("X-Forwarded-Port", forwardedPort);
-        head.set("X-Forwarded-Path", forwardedPath);
-        head.set(http::field::via, "1.1 portico");
-        head.version(11);
-        head.keep_alive(true);
-        if (!upgradeTo.empty()) {
-            // Only this hop-by-hop pair passes, and only for a request that may switch.
-            head.set(http::field::connection, "upgrade");
-            head.set(http::field::upgrade, upgradeTo);
-        }
-        if (chunked)
-            head.chunked(true);
-        else if (length)
-            head.content_length(*length);
-
+        const UpstreamHead up =
+            rewriteForUpstream(head, req, conn, ctx, *snap, svc, match, host, port, norm, query);
+        const UpstreamInfo* balanced = up.balanced;
         std::string tlsName;
-        if (svc.tls) tlsName = match.route->preserveHost ? host : upstreamHostHeader;
+        if (svc.tls) tlsName = match.route->preserveHost ? host : up.hostHeader;
         Forwarding<Client> f{client,
                              clientBuffer,
                              req,
@@ -320,11 +355,11 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                              requestChunk,
                              responseChunk,
                              upstreamBuffer,
-                             expectContinue,
-                             clientKeepAlive,
-                             !upgradeTo.empty()};
+                             up.expectContinue,
+                             up.clientKeepAlive,
+                             !up.upgradeTo.empty()};
         if (balanced) {
-            f.balance.peer = realIp;
+            f.balance.peer = up.realIp;
             f.balance.path = norm.path;
             f.balance.query = std::string_view(query).substr(query.empty() ? 0 : 1);
             f.balance.headers = &headers;
