@@ -1,6 +1,7 @@
 #include "proxy/builtin_plugins.h"
 
 #include "core/hex.h"
+#include "model/entity_fields.h"
 #include "plugins/plugin_names.h"
 
 #include <map>
@@ -80,10 +81,6 @@ private:
     int m_priority;
 };
 
-std::string refId(const json& p, const char* field) {
-    return p.contains(field) && p[field].is_object() ? p[field].value("id", "") : std::string();
-}
-
 } // namespace
 
 CompiledChains buildChains(const std::vector<json>& routes, const std::vector<json>& plugins,
@@ -100,7 +97,7 @@ CompiledChains buildChains(const std::vector<json>& routes, const std::vector<js
     };
     std::map<std::string, std::vector<Instance>> byName;
     for (const auto& p : plugins) {
-        if (!p.value("enabled", true) || !refId(p, "consumer").empty()) continue;
+        if (!p.value("enabled", true) || !model::foreignId(p, "consumer").empty()) continue;
         const std::string name = p.value("name", "");
         const auto* info = plugins::findPlugin(name);
         auto plugin =
@@ -108,7 +105,8 @@ CompiledChains buildChains(const std::vector<json>& routes, const std::vector<js
         out.warnings.push_back("plugin '" + name + "' (" + p.value("id", "") +
                                ") is configured but not available in this build; the requests "
                                "it applies to are refused with 500");
-        byName[name].push_back({refId(p, "route"), refId(p, "service"), std::move(plugin)});
+        byName[name].push_back(
+            {model::foreignId(p, "route"), model::foreignId(p, "service"), std::move(plugin)});
     }
     // 0 = global, 1 = service, 2 = route, 3 = route+service.
     auto specificity = [](const Instance& i, const std::string& route, const std::string& svc) {
@@ -135,7 +133,7 @@ CompiledChains buildChains(const std::vector<json>& routes, const std::vector<js
     out.global = chainFor({}, {});
     for (const auto& r : routes) {
         const std::string id = r.value("id", "");
-        out.byRoute.emplace(id, chainFor(id, refId(r, "service")));
+        out.byRoute.emplace(id, chainFor(id, model::foreignId(r, "service")));
     }
     return out;
 }

@@ -1,5 +1,7 @@
 #include "proxy/config_snapshot.h"
 
+#include "model/entity_fields.h"
+
 namespace portico::proxy {
 
 Expected<std::shared_ptr<const ConfigSnapshot>, Error>
@@ -50,7 +52,7 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
     for (const auto& t : targets) {
         const long weight = t.value("weight", 100);
         if (weight <= 0) continue; // weight 0 disables a target
-        auto name = upstreamNameById.find(t["upstream"].value("id", ""));
+        auto name = upstreamNameById.find(model::foreignId(t, "upstream"));
         if (name == upstreamNameById.end()) continue;
         const std::string target = t.value("target", "");
         const auto colon = target.rfind(':');
@@ -58,7 +60,7 @@ ConfigSnapshot::build(std::int64_t revision, const ConfigEntities& entities,
         tgt.id = t.value("id", "");
         tgt.address = target;
         tgt.weight = weight;
-        tgt.health = registry ? registry->get(t["upstream"].value("id", ""), target)
+        tgt.health = registry ? registry->get(model::foreignId(t, "upstream"), target)
                               : std::make_shared<TargetHealth>();
         tgt.host = target.substr(0, colon);
         if (!tgt.host.empty() && tgt.host.front() == '[')

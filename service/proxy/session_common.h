@@ -203,20 +203,18 @@ struct RelayResult {
 // A message head as bytes: the start line (always HTTP/1.1) and the fields in order. Built by
 // hand rather than through Beast's serializer, whose per-field buffer sequences were the
 // largest user-space cost of a proxied request.
-template <class Fields> std::string headBytes(const http::header<true, Fields>& h) {
+template <bool isRequest, class Fields>
+std::string headBytes(const http::header<isRequest, Fields>& h) {
     std::string out;
     out.reserve(512);
-    out.append(h.method_string()).append(" ").append(h.target()).append(" HTTP/1.1\r\n");
-    for (const auto& f : h)
-        out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
-    out.append("\r\n");
-    return out;
-}
-template <class Fields> std::string headBytes(const http::header<false, Fields>& h) {
-    std::string out;
-    out.reserve(512);
-    out.append("HTTP/1.1 ").append(std::to_string(h.result_int())).append(" ");
-    out.append(h.reason()).append("\r\n");
+    if constexpr (isRequest)
+        out.append(h.method_string()).append(" ").append(h.target()).append(" HTTP/1.1\r\n");
+    else
+        out.append("HTTP/1.1 ")
+            .append(std::to_string(h.result_int()))
+            .append(" ")
+            .append(h.reason())
+            .append("\r\n");
     for (const auto& f : h)
         out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
     out.append("\r\n");

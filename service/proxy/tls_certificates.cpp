@@ -1,6 +1,7 @@
 #include "proxy/tls_certificates.h"
 
 #include "core/text.h"
+#include "model/entity_fields.h"
 
 #include <cstring>
 #include <filesystem>
@@ -227,24 +228,22 @@ Expected<std::shared_ptr<const TlsCertificates>, Error>
 TlsCertificates::build(const std::vector<nlohmann::json>& certificates,
                        const std::vector<nlohmann::json>& snis) {
     auto out = std::make_shared<TlsCertificates>();
-    auto text = [](const nlohmann::json& e, const char* key) {
-        return e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : std::string();
-    };
+
     for (const auto& c : certificates) {
-        auto cert = ServerCertificate::fromPem(text(c, "cert"), text(c, "key"), text(c, "cert_alt"),
-                                               text(c, "key_alt"));
+        auto cert = ServerCertificate::fromPem(
+            model::stringField(c, "cert"), model::stringField(c, "key"),
+            model::stringField(c, "cert_alt"), model::stringField(c, "key_alt"));
         if (!cert)
-            return unexpected(
-                tlsError("certificate " + text(c, "id") + ": " + cert.error().message));
-        out->m_byId.emplace(text(c, "id"), std::shared_ptr<ServerCertificate>(std::move(*cert)));
+            return unexpected(tlsError("certificate " + model::stringField(c, "id") + ": " +
+                                       cert.error().message));
+        out->m_byId.emplace(model::stringField(c, "id"),
+                            std::shared_ptr<ServerCertificate>(std::move(*cert)));
     }
     for (const auto& s : snis) {
-        const std::string certId = s.contains("certificate") && s["certificate"].is_object()
-                                       ? s["certificate"].value("id", "")
-                                       : std::string();
+        const std::string certId = model::foreignId(s, "certificate");
         auto it = out->m_byId.find(certId);
         if (it != out->m_byId.end())
-            out->m_byName.emplace(toLower(text(s, "name")), it->second.get());
+            out->m_byName.emplace(toLower(model::stringField(s, "name")), it->second.get());
     }
     return std::shared_ptr<const TlsCertificates>(std::move(out));
 }

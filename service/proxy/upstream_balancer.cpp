@@ -2,6 +2,7 @@
 
 #include "core/hex.h"
 #include "core/text.h"
+#include "model/entity_fields.h"
 
 #include <algorithm>
 #include <limits>
@@ -61,30 +62,29 @@ std::string_view queryValue(std::string_view query, std::string_view name) {
     return {};
 }
 
-std::string text(const nlohmann::json& e, const char* key) {
-    return e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : std::string();
-}
-
 } // namespace
 
 UpstreamInfo UpstreamInfo::fromEntity(const nlohmann::json& u) {
     UpstreamInfo info;
-    info.id = text(u, "id");
-    info.name = text(u, "name");
-    info.hostHeader = text(u, "host_header");
+    info.id = model::stringField(u, "id");
+    info.name = model::stringField(u, "name");
+    info.hostHeader = model::stringField(u, "host_header");
     info.health =
         HealthPolicy::fromEntity(u.contains("healthchecks") ? u["healthchecks"] : nlohmann::json());
-    const std::string algorithm = text(u, "algorithm");
-    info.hashOn = {text(u, "hash_on"), {}};
-    info.hashFallback = {text(u, "hash_fallback"), {}};
+    const std::string algorithm = model::stringField(u, "algorithm");
+    info.hashOn = {model::stringField(u, "hash_on"), {}};
+    info.hashFallback = {model::stringField(u, "hash_fallback"), {}};
     auto nameFor = [&](const HashSource& s, bool fallback) {
         if (s.on == "header")
-            return toLower(text(u, fallback ? "hash_fallback_header" : "hash_on_header"));
-        if (s.on == "cookie") return text(u, "hash_on_cookie");
+            return toLower(
+                model::stringField(u, fallback ? "hash_fallback_header" : "hash_on_header"));
+        if (s.on == "cookie") return model::stringField(u, "hash_on_cookie");
         if (s.on == "query_arg")
-            return text(u, fallback ? "hash_fallback_query_arg" : "hash_on_query_arg");
+            return model::stringField(u,
+                                      fallback ? "hash_fallback_query_arg" : "hash_on_query_arg");
         if (s.on == "uri_capture")
-            return text(u, fallback ? "hash_fallback_uri_capture" : "hash_on_uri_capture");
+            return model::stringField(u, fallback ? "hash_fallback_uri_capture"
+                                                  : "hash_on_uri_capture");
         return std::string();
     };
     info.hashOn.name = nameFor(info.hashOn, false);

@@ -1,5 +1,6 @@
 #include "proxy/upstream_tls.h"
 
+#include "model/entity_fields.h"
 #include "proxy/tls_certificates.h"
 
 #include <boost/asio/ssl/context.hpp>
@@ -14,9 +15,6 @@ Error tlsError(std::string message) {
     return Error::make(ErrorCode::Io, std::move(message));
 }
 
-std::string refId(const nlohmann::json& e, const char* field) {
-    return e.contains(field) && e[field].is_object() ? e[field].value("id", "") : std::string();
-}
 } // namespace
 
 UpstreamTls::~UpstreamTls() = default;
@@ -69,7 +67,8 @@ UpstreamTls::build(const nlohmann::json& service, const EntityIndex& caCertifica
             }
         }
     }
-    if (const std::string certId = refId(service, "client_certificate"); !certId.empty()) {
+    if (const std::string certId = model::foreignId(service, "client_certificate");
+        !certId.empty()) {
         auto it = certificates.find(certId);
         if (it == certificates.end())
             return unexpected(
