@@ -3,9 +3,12 @@
 // traditional_compatible priorities. Immutable after build(): worker threads match
 // concurrently without locks.
 //
-// Matching does not scan every route: routes are bucketed by host (exact, wildcard, none),
-// and inside a bucket prefix paths sit in a trie and regex paths in one RE2::Set, so the cost
-// of a match depends on the request and the few routes that could match it.
+// Matching does not scan every route. Each (host key, path prefix) pair of the configuration
+// is one hash in a flat table; a request hashes its own host keys (its host, the suffixes and
+// prefixes a wildcard could stand for, "no host") with the prefixes of its path at the lengths
+// routes use, and confirms the best candidate against its own fields. The cost of a match
+// depends on the request and the few routes that could match it: 10,000 routes match in
+// about 1.7x the time of 10 (tests/bench/router_bench.cpp).
 
 #include "core/error.h"
 #include "core/expected.h"

@@ -3,6 +3,9 @@
 #include "schema/schemas.h"
 
 #include <QtTest>
+#include <random>
+#include <re2/re2.h>
+#include <set>
 
 using nlohmann::json;
 using namespace portico;
@@ -54,6 +57,8 @@ private slots:
     void match_data();
     void match();
     void invalidRegexIsRefused();
+    void indexAgreesWithLinearScan_data();
+    void indexAgreesWithLinearScan();
 
 private:
     std::shared_ptr<const proxy::Router> m_router;
@@ -162,6 +167,193 @@ void TestRouter::invalidRegexIsRefused() {
     auto r = proxy::Router::build({bad});
     QVERIFY(!r.hasValue());
     QVERIFY(QString::fromStdString(r.error().message).contains("invalid regex"));
+}
+
+// The router finds candidates through hashed indexes; this checks it against the plain reading
+// of the route fields: a scan of every route, the best by Kong's priority order.
+namespace {
+
+struct Request {
+    std::string method, host, path;
+    int port = 80;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+const RE2& compiled(const std::string& pattern) {
+    static std::map<std::string, std::unique_ptr<RE2>> cache;
+    auto& re = cache[pattern];
+    if (!re) re = std::make_unique<RE2>("^(?:" + pattern + ")");
+    return *re;
+}
+
+bool hostMatches(const std::string& rule, const Request& req) {
+    std::string h = rule;
+    int port = -1;
+    if (auto colon = rule.find(':'); colon != std::string::npos) {
+        h = rule.substr(0, colon);
+        port = std::stoi(rule.substr(colon + 1));
+    }
+    if (port >= 0 && port != req.port) return false;
+    if (h.starts_with("*."))
+        return req.host.size() > h.size() - 1 && req.host.ends_with(h.substr(1));
+    if (h.ends_with(".*"))
+        return req.host.size() > h.size() - 1 && req.host.starts_with(h.substr(0, h.size() - 1));
+    return h == req.host;
+}
+
+// How well a route's path fits, Kong's order (greater is better), or nothing.
+std::optional<std::tuple<int, bool, int, bool, int, std::size_t, double>>
+linearMatch(const json& r, const Request& req) {
+    auto list = [&](const char* f) { return r.value(f, json::array()); };
+    auto has = [](const json& array, const std::string& v) {
+        return std::find(array.begin(), array.end(), json(v)) != array.end();
+    };
+    if (!list("methods").empty() && !has(list("methods"), req.method)) return std::nullopt;
+    bool plain = true, anyHost = list("hosts").empty();
+    for (const auto& h : list("hosts")) {
+        plain = plain && h.get<std::string>().find('*') == std::string::npos;
+        anyHost = anyHost || hostMatches(h, req);
+    }
+    if (!anyHost) return std::nullopt;
+    const json headers = r.value("headers", json::object());
+    for (const auto& [name, values] : headers.items()) {
+        bool found = false;
+        for (const auto& [hn, hv] : req.headers)
+            found = found || (hn == name && has(values, hv));
+        if (!found) return std::nullopt;
+    }
+    const int weight = !list("methods").empty() + !list("hosts").empty() + !headers.empty() +
+                       !list("paths").empty();
+    std::optional<std::tuple<int, bool, int, bool, int, std::size_t, double>> best;
+    const json paths = list("paths").empty() ? json::array({""}) : list("paths");
+    for (const auto& pj : paths) {
+        const std::string p = pj;
+        const bool regex = p.starts_with("~");
+        if (regex ? !RE2::PartialMatch(req.path, compiled(p.substr(1))) : !req.path.starts_with(p))
+            continue;
+        auto key = std::make_tuple(weight, plain, static_cast<int>(headers.size()), regex,
+                                   regex ? r.value("regex_priority", 0) : 0,
+                                   regex ? p.size() - 1 : p.size(), -r.value("created_at", 0.0));
+        if (!best || key > *best) best = key;
+    }
+    return best;
+}
+
+} // namespace
+
+void TestRouter::indexAgreesWithLinearScan_data() {
+    QTest::addColumn<int>("routes");
+    QTest::addColumn<int>("seed");
+    QTest::addColumn<int>("requests");
+    QTest::newRow("40 routes") << 40 << 1 << 3000;
+    QTest::newRow("400 routes") << 400 << 2 << 3000;
+    QTest::newRow("3000 routes") << 3000 << 3 << 800;
+}
+
+void TestRouter::indexAgreesWithLinearScan() {
+    QFETCH(int, routes);
+    QFETCH(int, seed);
+    QFETCH(int, requests);
+    std::mt19937 rng(static_cast<unsigned>(seed));
+    auto pick = [&](const std::vector<std::string>& from) {
+        return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)];
+    };
+    auto chance = [&](int percent) { return static_cast<int>(rng() % 100) < percent; };
+    const std::vector<std::string> hosts = {
+        "a.example.com", "b.example.com", "example.com",   "api.test",    "a.b.c.d",
+        "*.example.com", "*.b.c.d",       "api.*",         "a.*",         "a.example.com:8443",
+        "*.test:9000",   "static.*:8443", "www.shop.test", "*.shop.test", "b.*"};
+    const std::vector<std::string> paths = {"/",
+                                            "/a",
+                                            "/ab",
+                                            "/abc",
+                                            "/a/b",
+                                            "/api",
+                                            "/api/v1",
+                                            "/api/v1/users",
+                                            "/b",
+                                            "/orders/1",
+                                            "/orders/12/x",
+                                            "/very/long/prefix/path",
+                                            "~/api/v[0-9]+/users/(?P<id>\\d+)$",
+                                            "~/(a|b)/x",
+                                            "~/orders/(\\d+)",
+                                            "~/a.c",
+                                            "~/api/v1/(?P<rest>.*)"};
+    std::vector<json> table;
+    for (int i = 0; i < routes; ++i) {
+        json r = {{"name", "r" + std::to_string(i)}};
+        const int nh = static_cast<int>(rng() % 3), np = static_cast<int>(rng() % 3);
+        for (int k = 0; k < nh; ++k)
+            r["hosts"].push_back(pick(hosts));
+        for (int k = 0; k < np; ++k)
+            r["paths"].push_back(pick(paths));
+        if (chance(25)) r["methods"] = chance(50) ? json{"GET"} : json{"GET", "POST"};
+        if (chance(10)) r["headers"] = {{"x-v", chance(50) ? json{"1"} : json{"1", "2"}}};
+        if (chance(10)) r["regex_priority"] = static_cast<int>(rng() % 3);
+        if (!r.contains("hosts") && !r.contains("paths") && !r.contains("methods") &&
+            !r.contains("headers"))
+            r["paths"] = json{"/b"};
+        auto v = schema::findSchema("routes")->validate(r, schema::WriteMode::Insert, nullptr,
+                                                        {false, 1000.0 + i});
+        QVERIFY2(v.hasValue(), r.dump().c_str());
+        table.push_back(*v);
+    }
+    auto built = proxy::Router::build(table);
+    QVERIFY(built.hasValue());
+    const auto& router = **built;
+
+    const std::vector<std::string> reqHosts = {
+        "a.example.com", "b.example.com", "example.com", "x.example.com", "api.test",
+        "api.foo",       "a.b.c.d",       "z.b.c.d",     "www.shop.test", "static.cdn",
+        "q.test",        "b.org",         "nothing.org", "a.example",     "api"};
+    const std::vector<std::string> reqPaths = {"/",
+                                               "/a",
+                                               "/ab",
+                                               "/abc/d",
+                                               "/a/b/c",
+                                               "/a/x",
+                                               "/b/x",
+                                               "/api",
+                                               "/api/v1",
+                                               "/api/v1/users/42",
+                                               "/api/v2/users/7",
+                                               "/orders/12",
+                                               "/orders/12/x",
+                                               "/orders/1",
+                                               "/zzz",
+                                               "/very/long/prefix/path/and/more",
+                                               "/a-c",
+                                               "/bb"};
+    int matchedCount = 0;
+    std::set<std::string> chosen;
+    for (int k = 0; k < requests; ++k) {
+        Request req{pick({"GET", "POST", "PUT"}), pick(reqHosts), pick(reqPaths),
+                    chance(70) ? 80 : (chance(50) ? 8443 : 9000)};
+        if (chance(30)) req.headers.emplace_back("x-v", pick({"1", "2", "3"}));
+        const json* expected = nullptr;
+        std::optional<std::tuple<int, bool, int, bool, int, std::size_t, double>> best;
+        for (const auto& r : table)
+            if (auto key = linearMatch(r, req); key && (!best || *key > *best)) {
+                best = key;
+                expected = &r;
+            }
+        proxy::MatchRequest mr{"http", req.method, req.host, req.port, req.path, "", &req.headers};
+        const auto got = router.match(mr);
+        const std::string want = expected ? (*expected)["name"].get<std::string>() : "(none)";
+        const std::string have =
+            got.route ? got.route->entity["name"].get<std::string>() : "(none)";
+        const std::string what = req.method + " " + req.host + ":" + std::to_string(req.port) +
+                                 req.path + ": want " + want + ", got " + have + "\n" +
+                                 (expected ? expected->dump() : "") + "\n" +
+                                 (got.route ? got.route->entity.dump() : "");
+        QVERIFY2(want == have, what.c_str());
+        matchedCount += got.route != nullptr;
+        chosen.insert(have);
+    }
+    // The requests reach many different routes, and (in the small table) none at all.
+    QVERIFY(matchedCount > 300);
+    QVERIFY(chosen.size() > 25);
 }
 
 QTEST_APPLESS_MAIN(TestRouter)
