@@ -1,7 +1,7 @@
 // TLS proxy listeners of a real porticod: certificates chosen by SNI from the certificates and
 // snis entities (exact, wildcard, alternative key type), the generated default certificate,
-// protocol versions and ALPN, https routing and forwarded headers, and certificate changes
-// served without a restart.
+// protocol versions and ALPN, https routing and forwarded headers, https services (server
+// verification, client certificates), and certificate changes served without a restart.
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
 #include "support/test_certs.h"
@@ -46,6 +46,8 @@ private slots:
     void keepAliveOverTls();
     void httpsServices_data();
     void httpsServices();
+    void upstreamClientCertificate_data();
+    void upstreamClientCertificate();
     void certificateChangeIsLive();
     void defaultCertificateIsGeneratedOnce();
     void tornDefaultCertificateStopsStartUp();
@@ -319,6 +321,56 @@ void TestProxyTls::httpsServices() {
         const QByteArray seen = QByteArray::fromStdString(backend.requests()[0]);
         QVERIFY2(seen.startsWith("GET /x HTTP/1.1"), seen.constData());
         QVERIFY2(seen.contains("\r\nX-Forwarded-Proto: https\r\n"), seen.constData());
+    }
+}
+
+void TestProxyTls::upstreamClientCertificate_data() {
+    QTest::addColumn<QString>(
+        "sent"); // the service's client_certificate: "", "trusted", "stranger"
+    QTest::addColumn<int>("status");
+    QTest::newRow("trusted client certificate") << "trusted" << 200;
+    QTest::newRow("no client certificate") << "" << 502;
+    QTest::newRow("client certificate the upstream does not trust") << "stranger" << 502;
+}
+
+void TestProxyTls::upstreamClientCertificate() {
+    // The back-end asks for a client certificate and trusts only "portico-client".
+    QFETCH(QString, sent);
+    QFETCH(int, status);
+    static int row = 0;
+    const std::string n = std::to_string(++row);
+    static const auto trusted = makeCertificate("portico-client");
+    static const auto stranger = makeCertificate("stranger");
+    const auto server = makeCertificate("mtls-backend");
+    FakeUpstream backend(FakeUpstream::Tls{server.cert, server.key, trusted.cert});
+    QVERIFY(backend.port() != 0);
+    auto api = m_node.local();
+    json svc = {{"name", "mtls-" + n},
+                {"url", "https://127.0.0.1:" + std::to_string(backend.port())},
+                {"retries", 0}};
+    if (!sent.isEmpty()) {
+        const auto& pem = sent == "trusted" ? trusted : stranger;
+        const auto cert = api.json("POST", "/certificates", {{"cert", pem.cert}, {"key", pem.key}});
+        QCOMPARE(cert.status, 201);
+        svc["client_certificate"] = {{"id", cert.json()["id"]}};
+    }
+    const auto created = api.json("POST", "/services", svc);
+    QVERIFY2(created.status == 201, created.body.constData());
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/services/mtls-" + n + "/routes"),
+                      {{"paths", {"/mtls-" + n}}})
+                 .status,
+             201);
+    const auto reply = m_node.proxy().request("GET", QByteArray::fromStdString("/mtls-" + n));
+    QCOMPARE(reply.status, status);
+    const auto names = backend.clientNames();
+    QVERIFY(!names.empty());
+    if (status == 200) {
+        QCOMPARE(names.front(), std::string("portico-client"));
+        QCOMPARE(backend.requests().size(), std::size_t(1));
+    } else {
+        for (const auto& name : names)
+            QVERIFY2(name.starts_with("handshake failed"), name.c_str());
+        QVERIFY(backend.requests().empty());
     }
 }
 

@@ -4,6 +4,11 @@
 #include <chrono>
 #include <cstring>
 #include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +16,41 @@
 namespace portico::test {
 
 FakeUpstream::FakeUpstream(unsigned short port, bool ipv6) {
+    listenOn(port, ipv6);
+}
+
+FakeUpstream::FakeUpstream(const Tls& tls) {
+    m_tls = SSL_CTX_new(TLS_server_method());
+    auto pem = [](const std::string& text) {
+        return BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+    };
+    BIO* certBio = pem(tls.cert);
+    BIO* keyBio = pem(tls.key);
+    X509* cert = PEM_read_bio_X509(certBio, nullptr, nullptr, nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
+    SSL_CTX_use_certificate(m_tls, cert);
+    SSL_CTX_use_PrivateKey(m_tls, key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(certBio);
+    BIO_free(keyBio);
+    if (!tls.clientCa.empty()) {
+        BIO* caBio = pem(tls.clientCa);
+        X509* ca = PEM_read_bio_X509(caBio, nullptr, nullptr, nullptr);
+        X509_STORE_add_cert(SSL_CTX_get_cert_store(m_tls), ca);
+        X509_free(ca);
+        BIO_free(caBio);
+        SSL_CTX_set_verify(m_tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    }
+    listenOn(0, false);
+}
+
+std::vector<std::string> FakeUpstream::clientNames() const {
+    std::lock_guard lock(m_mutex);
+    return m_clientNames;
+}
+
+void FakeUpstream::listenOn(unsigned short port, bool ipv6) {
     m_listenFd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -53,6 +93,7 @@ FakeUpstream::~FakeUpstream() {
     }
     for (auto& t : threads)
         t.join();
+    if (m_tls) SSL_CTX_free(m_tls);
 }
 
 void FakeUpstream::setReply(Reply r) {
@@ -93,14 +134,45 @@ void FakeUpstream::serve(int fd, int connection) {
     std::string buf;
     int served = 0;
     char chunk[8192];
+    SSL* ssl = nullptr;
+    if (m_tls) {
+        ssl = SSL_new(m_tls);
+        SSL_set_fd(ssl, fd);
+        std::string name;
+        if (SSL_accept(ssl) != 1) {
+            char reason[256] = "connection closed";
+            if (const unsigned long code = ERR_get_error())
+                ERR_error_string_n(code, reason, sizeof reason);
+            ERR_clear_error();
+            name = std::string("handshake failed: ") + reason;
+        } else if (X509* peer = SSL_get1_peer_certificate(ssl)) {
+            char cn[256] = "";
+            X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
+            name = cn;
+            X509_free(peer);
+        }
+        std::lock_guard lock(m_mutex);
+        m_clientNames.push_back(name);
+        if (name.starts_with("handshake failed")) {
+            SSL_free(ssl);
+            std::erase(m_fds, fd);
+            ::close(fd);
+            return;
+        }
+    }
+    auto send = [&](const char* data, std::size_t size) -> ssize_t {
+        if (!ssl) return ::send(fd, data, size, MSG_NOSIGNAL);
+        return SSL_write(ssl, data, static_cast<int>(size)) > 0 ? static_cast<ssize_t>(size) : -1;
+    };
     auto fill = [&]() -> bool {
         pollfd p{fd, POLLIN, 0};
-        while (!m_stop) {
+        while (!m_stop && !(ssl && SSL_pending(ssl) > 0)) {
             int r = ::poll(&p, 1, 50);
             if (r > 0) break;
         }
         if (m_stop) return false;
-        ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+        const ssize_t n =
+            ssl ? SSL_read(ssl, chunk, sizeof chunk) : ::recv(fd, chunk, sizeof chunk, 0);
         if (n <= 0) return false;
         buf.append(chunk, static_cast<std::size_t>(n));
         return true;
@@ -138,14 +210,11 @@ void FakeUpstream::serve(int fd, int connection) {
                     std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
             if (!reply.raw.empty()) {
-                if (::send(fd, reply.raw.data(), reply.raw.size(), MSG_NOSIGNAL) < 0 ||
-                    reply.closeAfter)
-                    goto done;
+                if (send(reply.raw.data(), reply.raw.size()) < 0 || reply.closeAfter) goto done;
                 if (reply.echoAfter) {
                     // Whatever followed the head, then everything after it, comes back.
                     do {
-                        if (!buf.empty() && ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL) < 0)
-                            goto done;
+                        if (!buf.empty() && send(buf.data(), buf.size()) < 0) goto done;
                         buf.clear();
                     } while (fill());
                     goto done;
@@ -168,10 +237,11 @@ void FakeUpstream::serve(int fd, int connection) {
                 out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n" +
                        reply.body;
             }
-            if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) < 0) goto done;
+            if (send(out.data(), out.size()) < 0) goto done;
         }
     }
 done:
+    if (ssl) SSL_free(ssl);
     std::lock_guard lock(m_mutex);
     std::erase(m_fds, fd);
     ::close(fd);

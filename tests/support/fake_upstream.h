@@ -1,6 +1,7 @@
 #pragma once
 // A recording HTTP/1.1 upstream for proxy tests: listens on 127.0.0.1 (port 0), records every
 // request exactly as received, answers with a configurable reply, keeps connections alive.
+// Optionally over TLS, asking for and verifying a client certificate (mTLS to the upstream).
 // Its own threads; the accessors are safe from the test thread.
 
 #include <atomic>
@@ -9,6 +10,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+struct ssl_ctx_st; // OpenSSL's SSL_CTX
 
 namespace portico::test {
 
@@ -40,6 +43,14 @@ public:
     // port 0: an ephemeral one; else that port (a target coming back where it was). ipv6:
     // on [::1] instead of 127.0.0.1. port() is 0 when the address could not be bound.
     explicit FakeUpstream(unsigned short port = 0, bool ipv6 = false);
+
+    // TLS with this certificate; when clientCa is set, a client certificate signed by it (or
+    // that certificate itself) is required, and a handshake without one fails.
+    struct Tls {
+        std::string cert, key; // PEM
+        std::string clientCa;  // PEM, empty: no client certificate asked for
+    };
+    explicit FakeUpstream(const Tls& tls);
     ~FakeUpstream();
     FakeUpstream(const FakeUpstream&) = delete;
     FakeUpstream& operator=(const FakeUpstream&) = delete;
@@ -52,8 +63,12 @@ public:
     std::vector<int> requestConnections() const;
     void clear();
     int connections() const { return m_connections; }
+    // Over TLS, per connection in order: the common name of the client certificate, "" when
+    // none was sent, "handshake failed: <reason>" when the handshake did not complete.
+    std::vector<std::string> clientNames() const;
 
 private:
+    void listenOn(unsigned short port, bool ipv6);
     void acceptLoop();
     void serve(int fd, int connection);
 
@@ -67,6 +82,8 @@ private:
     std::vector<int> m_requestConnections;
     std::vector<std::thread> m_threads;
     std::vector<int> m_fds;
+    std::vector<std::string> m_clientNames;
+    ::ssl_ctx_st* m_tls = nullptr; // null for plain HTTP
     std::thread m_acceptor;
 };
 
