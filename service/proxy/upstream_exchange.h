@@ -234,20 +234,23 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
     const ServiceInfo& svc = f.svc;
     RequestContext& rc = f.rc;
     // A failed connection attempt counts against the service's `retries` and is retried on
-    // the next healthy target. A request without a body that failed on a reused connection
-    // before any response byte is sent again once on a fresh connection when its method is
-    // idempotent: the upstream may have closed the idle connection in the meantime.
+    // the next healthy target; so does, for an idempotent request whose body was read whole, a
+    // timeout or a dropped connection before the response head (nginx's `proxy_next_upstream
+    // error timeout`: nothing has reached the client yet). Besides, such a request that failed
+    // on a reused connection before any response byte is sent again once on a fresh connection
+    // without counting: the upstream may have closed the idle connection in the meantime.
     const bool replayable = f.req.is_done() && idempotent(head.method());
     f.replayable = replayable;
     std::optional<UpstreamExchange<Up>> attemptState;
     const UpstreamInfo::Target* picked = nullptr;
     std::optional<InFlight> busy; // the picked target's in-flight count, for least-connections
-    for (int attempt = 0, connectFailures = 0;; ++attempt) {
+    bool nextTarget = true;
+    for (int attempt = 0, failures = 0;; ++attempt) {
         std::string host = svc.host;
         int port = svc.port;
-        if (f.balanced && (attempt == 0 || attemptState->connectFailed)) {
+        if (f.balanced && nextTarget) {
             busy.reset();
-            picked = f.balanced->pick(f.ctx.balancer[f.balanced->id], f.balance, connectFailures,
+            picked = f.balanced->pick(f.ctx.balancer[f.balanced->id], f.balance, failures,
                                       attempt == 0 ? &f.setCookie : nullptr);
             busy.emplace(picked);
             if (!picked) {
@@ -270,22 +273,25 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
         const UpstreamExchange<Up>& x = *attemptState;
         const auto failure =
             x.timedOut ? TargetHealth::Event::Timeout : TargetHealth::Event::TcpFailure;
+        nextTarget = true;
         if (x.connectFailed) {
             if (picked) reportPassive(*f.balanced, *picked, failure);
-            if (++connectFailures <= svc.retries) continue;
+            if (++failures <= svc.retries) continue;
             break;
         }
-        // Only a connection the upstream had already closed (nothing of a response read)
-        // is replayed; a bad response or a timeout means the request was taken.
-        const bool staleConnection =
-            x.ec == asio::error::eof || x.ec == http::error::end_of_stream ||
-            x.ec == asio::error::connection_reset || x.ec == asio::error::broken_pipe ||
-            x.ec == asio::ssl::error::stream_truncated;
-        if (x.outcome == UpstreamExchange<Up>::Outcome::UpstreamFailed && x.reused && replayable &&
-            staleConnection && x.buffer.size() == 0 && attempt == 0)
+        if (x.outcome != UpstreamExchange<Up>::Outcome::UpstreamFailed) break;
+        const bool dropped = x.ec == asio::error::eof || x.ec == http::error::end_of_stream ||
+                             x.ec == asio::error::connection_reset ||
+                             x.ec == asio::error::broken_pipe ||
+                             x.ec == asio::ssl::error::stream_truncated;
+        if (x.reused && replayable && dropped && x.buffer.size() == 0 && attempt == 0) {
+            nextTarget = false; // the same target, on a fresh connection
             continue;
-        if (picked && x.outcome == UpstreamExchange<Up>::Outcome::UpstreamFailed)
-            reportPassive(*f.balanced, *picked, failure);
+        }
+        if (picked) reportPassive(*f.balanced, *picked, failure);
+        // A response that arrived but was malformed is not retried (nor by nginx by default):
+        // the upstream did answer.
+        if (replayable && (x.timedOut || dropped) && ++failures <= svc.retries) continue;
         break;
     }
     UpstreamExchange<Up>& x = *attemptState;

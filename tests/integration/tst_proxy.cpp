@@ -27,6 +27,8 @@ private slots:
     void upstreamDown();
     void balancing();
     void staleConnectionIsReplayed();
+    void timeoutsAreRetried_data();
+    void timeoutsAreRetried();
     void configChangesAreLive();
     void headersCanBeSwitchedOff();
     void statusCountsTraffic();
@@ -296,6 +298,69 @@ void TestProxy::staleConnectionIsReplayed() {
     sock.write("POST /flaky HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 4\r\n\r\nbody");
     QCOMPARE(RawHttpClient::readReply(sock, 5000).status, 502);
     QCOMPARE(flaky.requestConnections().size(), 4u); // sent once, never replayed
+}
+
+void TestProxy::timeoutsAreRetried_data() {
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<int>("retries");
+    QTest::newRow("GET goes on to the next target") << "GET" << 2;
+    QTest::newRow("POST is not sent twice") << "POST" << 2;
+    QTest::newRow("GET without retries") << "GET" << 0;
+}
+
+void TestProxy::timeoutsAreRetried() {
+    // Two targets, one answering after the service's read timeout. Each request that first
+    // reaches the slow one times out there; an idempotent one then goes to the other target
+    // (nothing has reached the client yet), a POST ends with Kong's 504.
+    QFETCH(QString, method);
+    QFETCH(int, retries);
+    static int row = 0;
+    const std::string n = std::to_string(++row);
+    FakeUpstream slow, fast;
+    FakeUpstream::Reply late = FakeUpstream::Reply::with(200, "slow");
+    late.delayMs = 1500;
+    slow.setReply(late);
+    fast.setReply(FakeUpstream::Reply::with(200, "fast"));
+    auto api = m_node.local();
+    const std::string up = "retry" + n + ".internal";
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", up}}).status, 201);
+    for (auto* target : {&slow, &fast})
+        QCOMPARE(api.json("POST", QByteArray::fromStdString("/upstreams/" + up + "/targets"),
+                          {{"target", "127.0.0.1:" + std::to_string(target->port())}})
+                     .status,
+                 201);
+    QCOMPARE(
+        api.json("POST", "/services",
+                 {{"name", "retry" + n}, {"host", up}, {"read_timeout", 300}, {"retries", retries}})
+            .status,
+        201);
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/services/retry" + n + "/routes"),
+                      {{"paths", {"/retry" + n}}})
+                 .status,
+             201);
+    int ok = 0, timedOut = 0;
+    for (int i = 0; i < 4; ++i) {
+        const auto r =
+            m_node.proxy().request(method.toUtf8(), QByteArray::fromStdString("/retry" + n),
+                                   method == "POST" ? QByteArray("data") : QByteArray());
+        ok += r.status == 200;
+        if (r.status == 504) {
+            ++timedOut;
+            QCOMPARE(r.json()["message"], "The upstream server is timing out");
+        }
+        QVERIFY2(r.status == 200 || r.status == 504, QByteArray::number(r.status));
+        if (r.status == 200) QCOMPARE(r.body, QByteArray("fast"));
+    }
+    // Round-robin per worker: some requests started on the slow target.
+    QVERIFY(!slow.requests().empty());
+    if (method == "GET" && retries > 0) {
+        QCOMPARE(ok, 4);
+        QCOMPARE(fast.requests().size(), std::size_t(4));
+    } else {
+        // Not retried: each request the slow target got is a 504, and only there.
+        QCOMPARE(static_cast<std::size_t>(timedOut), slow.requests().size());
+        QCOMPARE(static_cast<std::size_t>(ok), fast.requests().size());
+    }
 }
 
 void TestProxy::configChangesAreLive() {
