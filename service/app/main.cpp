@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
     // The proxy serves from snapshots built on this thread after every committed revision.
     proxy::SnapshotHolder snapshots;
     proxy::HealthRegistry health;
-    proxy::HealthChecker checker;
+    proxy::HealthChecker checker(proxy::DnsSettings{settings->dnsResolver, settings->dnsHostsFile});
     auto rebuild = [&](std::int64_t revision) {
         proxy::ConfigEntities entities;
         for (auto [name, list] :

@@ -221,6 +221,40 @@ const std::vector<Key>& keys() {
              s.trustedIps = v;
              return std::string();
          }},
+        // Kong's DNS settings, for upstream targets named by host name.
+        {"dns_resolver", "",
+         [](const std::string& v, Settings& s) {
+             s.dnsResolver.clear();
+             std::size_t start = 0;
+             while (start < v.size()) {
+                 const auto comma = v.find(',', start);
+                 const std::string server = trim(v.substr(
+                     start, comma == std::string::npos ? std::string::npos : comma - start));
+                 start = comma == std::string::npos ? v.size() : comma + 1;
+                 if (server.empty()) continue;
+                 const auto colon = server.find(':');
+                 const std::string ip = server.substr(0, colon);
+                 in_addr parsed{};
+                 bool ok = inet_pton(AF_INET, ip.c_str(), &parsed) == 1;
+                 int port = 53;
+                 if (colon != std::string::npos) {
+                     const std::string p = server.substr(colon + 1);
+                     auto [end, pe] = std::from_chars(p.data(), p.data() + p.size(), port);
+                     ok = ok && !p.empty() && pe == std::errc() && end == p.data() + p.size() &&
+                          port >= 1 && port <= 65535;
+                 }
+                 if (!ok)
+                     return "expected IPv4 nameservers as ip or ip:port, comma-separated (got '" +
+                            server + "')";
+                 s.dnsResolver.push_back(ip + ":" + std::to_string(port));
+             }
+             return std::string();
+         }},
+        {"dns_hostsfile", "/etc/hosts",
+         [](const std::string& v, Settings& s) {
+             s.dnsHostsFile = v;
+             return std::string();
+         }},
         // Kong's `headers`: which headers the proxy adds, or off.
         {"headers", "latency_tokens, request_id",
          [](const std::string& v, Settings& s) {

@@ -50,7 +50,9 @@ struct Settings {
     std::size_t adminBodyLimit = 1 << 20;
     std::size_t configBodyLimit = 16 << 20;
     ProxyLimits limits;
-    std::string trustedIps; // trusted_ips, validated; parsed by the proxy
+    std::string trustedIps;               // trusted_ips, validated; parsed by the proxy
+    std::vector<std::string> dnsResolver; // nameservers "ip[:port]"; empty: resolv.conf
+    std::string dnsHostsFile = "/etc/hosts";
 
     std::string storePath() const { return prefix + "/portico.db"; }
 };

@@ -12,6 +12,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -26,7 +27,10 @@ namespace portico::proxy {
 using Event = TargetHealth::Event;
 
 struct HealthChecker::Impl {
+
     asio::io_context ioc{1};
+    DnsResolver resolver;
+    asio::thread_pool dnsThread{1}; // lookups block; probes must not wait for them
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     std::thread thread;
     // Checker thread only from here on.
@@ -35,7 +39,7 @@ struct HealthChecker::Impl {
     asio::ssl::context verifying{asio::ssl::context::tls_client};
     asio::ssl::context trusting{asio::ssl::context::tls_client};
 
-    Impl() {
+    explicit Impl(DnsSettings dns) : resolver(std::move(dns)) {
         verifying.set_default_verify_paths();
         verifying.set_verify_mode(asio::ssl::verify_peer);
         trusting.set_verify_mode(asio::ssl::verify_none);
@@ -53,6 +57,11 @@ struct HealthChecker::Impl {
 };
 
 namespace {
+// Runs on the DNS thread. The name is a copy: the caller's frame may be gone when it ends.
+awaitable<DnsAnswer> lookup(const DnsResolver& resolver, std::string name) {
+    co_return resolver.resolve(name);
+}
+
 std::chrono::milliseconds seconds(double s) {
     return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
@@ -134,41 +143,34 @@ awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
     }
 }
 
-// Keeps a host-name target's addresses fresh: resolved when the revision starts, then every
-// kDnsRefresh (sooner after a failure, keeping the last good answer meanwhile).
+// Keeps a host-name target's addresses fresh: resolved when the revision starts, then again
+// when the answer's TTL runs out (sooner after a failure, keeping the last good answer
+// meanwhile).
 awaitable<void> HealthChecker::Impl::resolveLoop(std::uint64_t gen,
                                                  std::shared_ptr<const ConfigSnapshot> snap,
                                                  const UpstreamInfo::Target* target) {
-    constexpr auto kDnsRefresh = std::chrono::seconds(30);
     constexpr auto kDnsRetry = std::chrono::seconds(5);
     auto timer = std::make_shared<asio::steady_timer>(ioc);
     timers.push_back(timer);
-    asio::ip::tcp::resolver resolver(ioc);
     while (gen == generation) {
         error_code ec;
-        auto results = co_await resolver.async_resolve(target->host, std::to_string(target->port),
-                                                       asio::redirect_error(use_awaitable, ec));
+        DnsAnswer answer = co_await asio::co_spawn(dnsThread, lookup(resolver, target->host),
+                                                   asio::redirect_error(use_awaitable, ec));
         if (gen != generation) co_return;
-        std::vector<std::string> addresses;
-        if (!ec)
-            for (const auto& r : results) {
-                const std::string a = r.endpoint().address().to_string();
-                if (std::find(addresses.begin(), addresses.end(), a) == addresses.end())
-                    addresses.push_back(a);
-            }
-        if (!addresses.empty())
+        const bool found = !answer.addresses.empty();
+        if (found)
             target->health->resolved.store(
-                std::make_shared<const std::vector<std::string>>(std::move(addresses)));
+                std::make_shared<const std::vector<std::string>>(std::move(answer.addresses)));
         else
-            log::warn("dns", "target " + target->address + ": " +
-                                 (ec ? ec.message() : std::string("no addresses")));
-        timer->expires_after(addresses.empty() ? kDnsRetry : kDnsRefresh);
+            log::warn("dns",
+                      "target " + target->address + ": " + (ec ? ec.message() : answer.error));
+        timer->expires_after(found ? answer.ttl : kDnsRetry);
         co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
         if (ec) co_return;
     }
 }
 
-HealthChecker::HealthChecker() : m_impl(std::make_unique<Impl>()) {}
+HealthChecker::HealthChecker(DnsSettings dns) : m_impl(std::make_unique<Impl>(std::move(dns))) {}
 
 HealthChecker::~HealthChecker() {
     stop();
@@ -186,6 +188,7 @@ void HealthChecker::stop() {
     d.work.reset();
     d.ioc.stop();
     d.thread.join();
+    d.dnsThread.join(); // after the lookup under way, if any
 }
 
 void HealthChecker::update(std::shared_ptr<const ConfigSnapshot> snapshot) {

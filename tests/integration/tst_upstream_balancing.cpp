@@ -1,7 +1,8 @@
 // Balancing algorithms of a real porticod: consistent hashing on each hash source (same key,
 // same target; many keys, every target; a cookie issued when absent; only a down target's
-// keys move), least-connections steering around a busy target, and the upstream's
-// host_header.
+// keys move), least-connections steering around a busy target, the upstream's host_header,
+// and targets named by host name (resolved, spread over their addresses, re-resolved on TTL).
+#include "support/fake_dns.h"
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
 
@@ -10,6 +11,7 @@
 #include <thread>
 
 using nlohmann::json;
+using portico::test::FakeDns;
 using portico::test::FakeUpstream;
 using portico::test::HttpReply;
 using portico::test::PorticodProcess;
@@ -35,6 +37,7 @@ private slots:
     void hostHeader();
     void hostNameTargetIsResolvedOnce();
     void hostNameTargetSpreadsOverItsAddresses();
+    void hostNameTargetFollowsItsTtl();
 
 private:
     Setup make(const json& upstreamFields, const json& routeFields = {{"paths", {"/x"}}});
@@ -278,6 +281,51 @@ void TestUpstreamBalancing::hostNameTargetSpreadsOverItsAddresses() {
             return seen.contains("v4") && seen.contains("v6");
         }(),
         5000);
+}
+
+void TestUpstreamBalancing::hostNameTargetFollowsItsTtl() {
+    // A gateway asking only our DNS server (dns_resolver) and an empty hosts file: the target's
+    // name is asked again when its record's TTL runs out, and not before.
+    FakeDns dns;
+    QVERIFY(dns.port() != 0);
+    dns.setRecord("backend.dns.test", "127.0.0.1", 1);
+    QTemporaryFile hosts;
+    QVERIFY(hosts.open());
+    PorticodProcess node({"--dns-resolver", QString("127.0.0.1:%1").arg(dns.port()),
+                          "--dns-hostsfile", hosts.fileName()});
+    QVERIFY2(node.start(), qPrintable(node.log()));
+    FakeUpstream backend;
+    auto api = node.local();
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", "dns"}}).status, 201);
+    QCOMPARE(api.json("POST", "/upstreams/dns/targets",
+                      {{"target", "backend.dns.test:" + std::to_string(backend.port())}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services", {{"name", "dns"}, {"host", "dns"}}).status, 201);
+    QCOMPARE(api.json("POST", "/services/dns/routes", {{"paths", {"/dns"}}}).status, 201);
+    auto addresses = [&] {
+        const json body = api.request("GET", "/upstreams/dns/health").json();
+        const json list = body.value("/data/0/data/addresses"_json_pointer, json::array());
+        std::string out;
+        for (const auto& a : list)
+            out += a.value("ip", std::string("?")) + " ";
+        return QString::fromStdString(out).trimmed();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(addresses(), QStringLiteral("127.0.0.1"), 3000);
+    QCOMPARE(node.proxy().request("GET", "/dns").status, 200);
+    QCOMPARE(backend.requests().size(), std::size_t(1));
+
+    // TTL 1 s: a changed record is seen within a couple of seconds, by repeated queries.
+    const int before = dns.queries("backend.dns.test");
+    dns.setRecord("backend.dns.test", "127.0.0.2", 3600);
+    QTRY_COMPARE_WITH_TIMEOUT(addresses(), QStringLiteral("127.0.0.2"), 4000);
+    QVERIFY(dns.queries("backend.dns.test") > before);
+
+    // TTL 3600 s: no more queries for the name.
+    const int settled = dns.queries("backend.dns.test");
+    QTest::qWait(2500);
+    QCOMPARE(dns.queries("backend.dns.test"), settled);
+    QVERIFY2(node.terminate() == 0, qPrintable(node.log()));
 }
 
 QTEST_MAIN(TestUpstreamBalancing)

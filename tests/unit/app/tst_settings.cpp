@@ -134,6 +134,20 @@ void TestSettings::load_data() {
         << QStringList() << QStringList() << "unknown header group 'server_tokens'"
         << ""
         << "";
+    QTest::newRow("nameservers") << "" << QStringList()
+                                 << QStringList{"--dns-resolver", "10.0.0.53, 127.0.0.1:5353"} << ""
+                                 << "dns_resolver"
+                                 << "10.0.0.53:53, 127.0.0.1:5353";
+    QTest::newRow("bad nameserver")
+        << "dns_resolver = dns.example.com\n"
+        << QStringList() << QStringList()
+        << "expected IPv4 nameservers as ip or ip:port, comma-separated (got 'dns.example.com')"
+        << ""
+        << "";
+    QTest::newRow("bad nameserver port") << "dns_resolver = 127.0.0.1:0\n"
+                                         << QStringList() << QStringList() << "(got '127.0.0.1:0')"
+                                         << ""
+                                         << "";
     QTest::newRow("timeout") << "client_header_timeout = 5\n"
                              << QStringList() << QStringList() << ""
                              << "client_header_timeout"
@@ -229,7 +243,12 @@ void TestSettings::load() {
         actual = QString::number(s->limits.maxBodySize);
     else if (key == "trusted_ips")
         actual = QString::fromStdString(s->trustedIps);
-    else if (key == "admin_listen")
+    else if (key == "dns_resolver") {
+        QStringList servers;
+        for (const auto& server : s->dnsResolver)
+            servers << QString::fromStdString(server);
+        actual = servers.join(", ");
+    } else if (key == "admin_listen")
         actual = s->adminListen ? QString::fromStdString(s->adminListen->text()) : "off";
     else if (key == "proxy_listen") {
         QStringList parts;
