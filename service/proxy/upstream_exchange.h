@@ -39,8 +39,8 @@ template <class Client> struct Forwarding {
     bool expectContinue;
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
-    BalanceRequest balance;
-    std::string setCookie;   // a hash cookie the balancer issued, for the response
+    BalanceRequest balance{};
+    std::string setCookie{}; // a hash cookie the balancer issued, for the response
     bool replayable = false; // idempotent and bodiless: sent again if a pooled connection was stale
 };
 
