@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates file curl
-  qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev qt6-tools-dev
+  qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev qt6-tools-dev qt6-l10n-tools
   libboost1.81-dev libboost-url1.81-dev
   libssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libre2-dev zlib1g-dev
   fonts-dejavu-core xvfb xauth

@@ -47,8 +47,9 @@ void EventHub::broadcast(const std::string& text) {
 std::shared_ptr<EventSubscription> EventHub::subscribe(std::int64_t lastEventId) {
     auto sub = std::make_shared<EventSubscription>();
     if (lastEventId >= 0) {
-        const bool covered = lastEventId + 1 >= m_nextId ||
-                             (!m_backlog.empty() && m_backlog.front().id <= lastEventId + 1);
+        const bool covered =
+            lastEventId + 1 == m_nextId || (lastEventId < m_nextId && !m_backlog.empty() &&
+                                            m_backlog.front().id <= lastEventId + 1);
         if (!covered) {
             sub->pending.push_back(
                 frame(m_nextId - 1, "reset",

@@ -24,14 +24,17 @@ public:
 
 class EventHub {
 public:
-    explicit EventHub(std::size_t backlog = 1024) : m_backlogSize(backlog) {}
+    // Ids continue from `firstId`. The service starts them from its start time, so that an id
+    // a client kept from an earlier run is never mistaken for one of this run's.
+    explicit EventHub(std::size_t backlog = 1024, std::int64_t firstId = 1)
+        : m_backlogSize(backlog), m_nextId(firstId) {}
 
     void publish(const std::string& type, const nlohmann::json& data);
     // An event for the subscribers of the moment only (the per-second `metrics`): no id, not
     // in the backlog, so it neither moves Last-Event-ID nor pushes changes out of the replay.
     void publishLive(const std::string& type, const nlohmann::json& data);
     // lastEventId < 0: only new events. Otherwise replays what followed it, or a `reset`
-    // event when it is older than the backlog.
+    // event when it is older than the backlog or is not an id this hub gave out.
     std::shared_ptr<EventSubscription> subscribe(std::int64_t lastEventId);
     void closeAll();
     std::size_t subscribers() const;
@@ -46,7 +49,7 @@ private:
     void broadcast(const std::string& text);
 
     std::size_t m_backlogSize;
-    std::int64_t m_nextId = 1;
+    std::int64_t m_nextId;
     std::deque<Frame> m_backlog;
     std::vector<std::weak_ptr<EventSubscription>> m_subs;
 };

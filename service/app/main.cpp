@@ -239,7 +239,11 @@ int main(int argc, char** argv) {
         {"headers", headersText(*settings)},
         {"declarative_config", settings->declarativeConfig},
     };
-    admin::EventHub events;
+    // Event ids from this start's time (µs): a Last-Event-ID from before a restart is not one of
+    // them, and the client is told to reload rather than silently missing what changed.
+    admin::EventHub events(1024, std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
     admin::AdminApi api(**store, events, info);
 
     if (!settings->declarativeConfig.empty() && (*store)->revision() == 0) {

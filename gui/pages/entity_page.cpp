@@ -1,0 +1,190 @@
+#include "pages/entity_page.h"
+
+#include "models/entity_columns.h"
+#include "models/entity_filter.h"
+#include "models/entity_model.h"
+#include "schema/schemas.h"
+#include "session.h"
+#include "widgets/entity_dialog.h"
+
+#include <QAction>
+#include <QHeaderView>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace portico::gui {
+
+EntityPage::EntityPage(Session* session, const QString& entity, QWidget* parent)
+    : QWidget(parent), m_session(session), m_entity(entity), m_model(session->model(entity)) {
+    setObjectName(entity + QStringLiteral("Page"));
+    auto* layout = new QVBoxLayout(this);
+    auto* bar = new QToolBar;
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    QAction* add = bar->addAction(QIcon(QStringLiteral(":/icons/add.svg")), tr("New"), this,
+                                  &EntityPage::createNew);
+    add->setShortcut(QKeySequence::New);
+    m_edit = bar->addAction(QIcon(QStringLiteral(":/icons/edit.svg")), tr("Edit"), this,
+                            &EntityPage::editSelected);
+    m_edit->setShortcut(QKeySequence(Qt::Key_Return));
+    m_duplicate = bar->addAction(QIcon(QStringLiteral(":/icons/copy.svg")), tr("Duplicate"), this,
+                                 &EntityPage::duplicateSelected);
+    m_duplicate->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    m_toggle = bar->addAction(QIcon(QStringLiteral(":/icons/toggle.svg")), tr("Enable/Disable"),
+                              this, &EntityPage::toggleSelected);
+    m_delete = bar->addAction(QIcon(QStringLiteral(":/icons/delete.svg")), tr("Delete"), this,
+                              &EntityPage::deleteSelected);
+    m_delete->setShortcut(QKeySequence::Delete);
+    for (QAction* a : {add, m_edit, m_duplicate, m_toggle, m_delete})
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    // Only entities with an `enabled` field can be switched off.
+    const auto* schema = schema::findSchema(entity.toStdString());
+    bool hasEnabled = false;
+    if (schema)
+        for (const auto& f : schema->fields)
+            hasEnabled = hasEnabled || f.name == "enabled";
+    m_toggle->setVisible(hasEnabled);
+    bar->addSeparator();
+    m_search = new QLineEdit;
+    m_search->setObjectName(QStringLiteral("search"));
+    m_search->setPlaceholderText(tr("Filter by text, or tag:name"));
+    m_search->setClearButtonEnabled(true);
+    bar->addWidget(m_search);
+    auto* find = new QAction(this);
+    find->setShortcut(QKeySequence::Find);
+    find->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(find, &QAction::triggered, m_search, [this] { m_search->setFocus(); });
+    addAction(find);
+    layout->addWidget(bar);
+
+    m_filter = new EntityFilter(this);
+    m_filter->setSourceModel(m_model);
+    m_filter->setSortRole(Qt::DisplayRole);
+    connect(m_search, &QLineEdit::textChanged, m_filter, &EntityFilter::setQuery);
+    m_table = new QTableView;
+    m_table->setObjectName(QStringLiteral("table"));
+    m_table->setModel(m_filter);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(0, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->hide();
+    connect(m_table, &QTableView::doubleClicked, this, &EntityPage::editSelected);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &EntityPage::updateActions);
+    layout->addWidget(m_table, 1);
+    m_summary = new QLabel;
+    layout->addWidget(m_summary);
+    auto summarize = [this] {
+        m_summary->setText(m_model->lastError().isEmpty()
+                               ? tr("%n item(s)", nullptr, m_model->rowCount())
+                               : tr("Could not load: %1").arg(m_model->lastError()));
+        updateActions();
+    };
+    connect(m_model, &EntityModel::loaded, this, summarize);
+    connect(m_model, &EntityModel::failed, this, summarize);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, summarize);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, summarize);
+    summarize();
+}
+
+int EntityPage::selectedSourceRow() const {
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    if (rows.isEmpty()) return -1;
+    return m_filter->mapToSource(rows.first()).row();
+}
+
+void EntityPage::updateActions() {
+    const bool selected = selectedSourceRow() >= 0;
+    for (QAction* a : {m_edit, m_duplicate, m_toggle, m_delete})
+        a->setEnabled(selected);
+}
+
+void EntityPage::createNew() {
+    auto* dialog = new EntityDialog(m_session, m_entity, EntityDialog::Mode::Create, {}, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void EntityPage::editSelected() {
+    const int row = selectedSourceRow();
+    if (row < 0) return;
+    auto* dialog = new EntityDialog(m_session, m_entity, EntityDialog::Mode::Edit,
+                                    m_model->entityAt(row), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void EntityPage::duplicateSelected() {
+    const int row = selectedSourceRow();
+    if (row < 0) return;
+    auto* dialog = new EntityDialog(m_session, m_entity, EntityDialog::Mode::Duplicate,
+                                    m_model->entityAt(row), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void EntityPage::toggleSelected() {
+    const int row = selectedSourceRow();
+    if (row < 0) return;
+    const QJsonObject e = m_model->entityAt(row);
+    const bool enabled = e.value(QStringLiteral("enabled")).toBool(true);
+    m_session->client()->sendJson(
+        "PATCH", QStringLiteral("/%1/%2").arg(m_entity, e.value(QStringLiteral("id")).toString()),
+        QJsonObject{{QStringLiteral("enabled"), !enabled}}, this, [this](const AdminResponse& r) {
+            if (!r.ok()) QMessageBox::warning(this, windowTitle(), r.message());
+        });
+}
+
+QString EntityPage::deleteQuestion(int sourceRow) const {
+    const QJsonObject e = m_model->entityAt(sourceRow);
+    const QString id = e.value(QStringLiteral("id")).toString();
+    QString text =
+        tr("Delete %1 \"%2\"?").arg(entityTitle(m_entity), m_session->nameOf(m_entity, id));
+    // What refers to it: deleted along (cascade) or in the way (restrict).
+    QStringList cascade, blocking;
+    for (const auto* other : schema::allSchemas())
+        for (const auto& f : other->fields) {
+            if (f.reference != m_entity.toStdString()) continue;
+            const QString collection = QString::fromStdString(other->name);
+            const EntityModel* m = m_session->model(collection);
+            if (!m) continue;
+            int count = 0;
+            for (int r = 0; r < m->rowCount(); ++r)
+                count += m->entityAt(r)
+                             .value(QString::fromStdString(f.name))
+                             .toObject()
+                             .value(QStringLiteral("id"))
+                             .toString() == id;
+            if (count == 0) continue;
+            const QString what = QStringLiteral("%1 %2").arg(count).arg(entityTitle(collection));
+            (f.onDelete == schema::OnDelete::Cascade ? cascade : blocking) << what;
+        }
+    if (!cascade.isEmpty())
+        text +=
+            QLatin1Char('\n') + tr("Deleted with it: %1.").arg(cascade.join(QStringLiteral(", ")));
+    if (!blocking.isEmpty())
+        text += QLatin1Char('\n') + tr("Still referring to it, so the service will refuse: %1.")
+                                        .arg(blocking.join(QStringLiteral(", ")));
+    return text;
+}
+
+void EntityPage::deleteSelected() {
+    const int row = selectedSourceRow();
+    if (row < 0) return;
+    const QString id = m_model->entityAt(row).value(QStringLiteral("id")).toString();
+    if (QMessageBox::question(this, tr("Delete"), deleteQuestion(row)) != QMessageBox::Yes) return;
+    m_session->client()->request("DELETE", QStringLiteral("/%1/%2").arg(m_entity, id), {}, this,
+                                 [this](const AdminResponse& r) {
+                                     if (!r.ok())
+                                         QMessageBox::warning(this, tr("Delete"), r.message());
+                                 });
+}
+
+} // namespace portico::gui
