@@ -4,6 +4,7 @@
 #include "pages/config_page.h"
 #include "pages/dashboard_page.h"
 #include "pages/entity_page.h"
+#include "pages/route_map_page.h"
 #include "pages/settings_page.h"
 #include "pages/traffic_page.h"
 #include "session.h"
@@ -105,6 +106,8 @@ void MainWindow::buildPages() {
     };
     add(QStringLiteral("dashboard"), tr("Dashboard"), QStringLiteral(":/icons/dashboard.svg"),
         new DashboardPage(m_session));
+    add(QStringLiteral("routemap"), tr("Route map"), QStringLiteral(":/icons/routemap.svg"),
+        new RouteMapPage(m_session));
     for (const QString& entity : editableEntities())
         add(entity, entityTitle(entity), QStringLiteral(":/icons/%1.svg").arg(entity),
             new EntityPage(m_session, entity));

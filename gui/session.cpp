@@ -49,6 +49,11 @@ void Session::reloadAll() {
     for (EntityModel* m : std::as_const(m_models))
         m->reload();
     refreshStatus();
+    m_client.get(QStringLiteral("/"), this, [this](const AdminResponse& r) {
+        if (!r.ok()) return;
+        m_info = r.json();
+        emit infoChanged();
+    });
 }
 
 void Session::refreshStatus() {

@@ -30,6 +30,8 @@ public:
     TrafficModel* traffic() { return &m_traffic; }
     // The last GET /status answer (version, role, revision, counts, proxy totals).
     QJsonObject status() const { return m_status; }
+    // The last GET / answer (version, configuration incl. proxy_listen, plugins).
+    QJsonObject nodeInfo() const { return m_info; }
     // Reloads every model and the status, e.g. after a reconnect.
     void reloadAll();
     // The name of an entity by id when its model holds it, else the id.
@@ -37,6 +39,7 @@ public:
 
 signals:
     void statusChanged(const QJsonObject& status);
+    void infoChanged();
     // An entity changed anywhere (this console, curl, another console).
     void entityChanged(const QString& entity, const QString& id, const QString& op);
 
@@ -49,6 +52,7 @@ private:
     MetricsHistory m_metrics;
     TrafficModel m_traffic;
     QJsonObject m_status;
+    QJsonObject m_info;
 };
 
 } // namespace portico::gui

@@ -549,6 +549,81 @@
         <source>Portico: %1</source>
         <translation>Portico: %1</translation>
     </message>
+    <message>
+        <source>Route map</source>
+        <translation>Routenkarte</translation>
+    </message>
+</context>
+<context>
+    <name>portico::gui::RouteMapPage</name>
+    <message>
+        <source>Test a request:</source>
+        <translation>Anfrage testen:</translation>
+    </message>
+    <message>
+        <source>host, e.g. api.example.com</source>
+        <translation>Host, z. B. api.example.com</translation>
+    </message>
+    <message>
+        <source>path, e.g. /orders/42</source>
+        <translation>Pfad, z. B. /orders/42</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Testen</translation>
+    </message>
+    <message>
+        <source>Drag from a service to the routes column to add a route to it; double-click a box to edit it.</source>
+        <translation>Von einem Dienst in die Routenspalte ziehen, um ihm eine Route hinzuzufügen; ein Kästchen doppelt anklicken, um es zu bearbeiten.</translation>
+    </message>
+    <message>
+        <source>Select a box to see its details.</source>
+        <translation>Ein Kästchen auswählen, um seine Details zu sehen.</translation>
+    </message>
+    <message>
+        <source>Proxy listeners</source>
+        <translation>Proxy-Listener</translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation>(unbekannt)</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>deaktiviert</translation>
+    </message>
+    <message>
+        <source>no service</source>
+        <translation>kein Dienst</translation>
+    </message>
+    <message>
+        <source>weight %1</source>
+        <translation>Gewicht %1</translation>
+    </message>
+    <message>
+        <source>The first %1 routes are drawn; the Routes page lists them all.</source>
+        <translation>Die ersten %1 Routen sind gezeichnet; die Seite „Routen“ listet alle auf.</translation>
+    </message>
+    <message>
+        <source>Cannot test this request: %1</source>
+        <translation>Diese Anfrage kann nicht getestet werden: %1</translation>
+    </message>
+    <message>
+        <source>No route matches: the proxy answers 404.</source>
+        <translation>Keine Route passt: Der Proxy antwortet mit 404.</translation>
+    </message>
+    <message>
+        <source>Route %1 → service %2 (matched "%3")</source>
+        <translation>Route %1 → Dienst %2 (passend: „%3“)</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(keine)</translation>
+    </message>
+    <message>
+        <source>— over http the client is redirected to https.</source>
+        <translation>— über http wird der Client auf https umgeleitet.</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::SchemaForm</name>

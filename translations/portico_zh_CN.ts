@@ -549,6 +549,81 @@
         <source>Portico: %1</source>
         <translation>Portico：%1</translation>
     </message>
+    <message>
+        <source>Route map</source>
+        <translation>路由图</translation>
+    </message>
+</context>
+<context>
+    <name>portico::gui::RouteMapPage</name>
+    <message>
+        <source>Test a request:</source>
+        <translation>测试请求：</translation>
+    </message>
+    <message>
+        <source>host, e.g. api.example.com</source>
+        <translation>主机，例如 api.example.com</translation>
+    </message>
+    <message>
+        <source>path, e.g. /orders/42</source>
+        <translation>路径，例如 /orders/42</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>Drag from a service to the routes column to add a route to it; double-click a box to edit it.</source>
+        <translation>从服务拖到路由列即可为其添加路由；双击方框可编辑。</translation>
+    </message>
+    <message>
+        <source>Select a box to see its details.</source>
+        <translation>选择一个方框以查看其详细信息。</translation>
+    </message>
+    <message>
+        <source>Proxy listeners</source>
+        <translation>代理监听地址</translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation>（未知）</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>已禁用</translation>
+    </message>
+    <message>
+        <source>no service</source>
+        <translation>无服务</translation>
+    </message>
+    <message>
+        <source>weight %1</source>
+        <translation>权重 %1</translation>
+    </message>
+    <message>
+        <source>The first %1 routes are drawn; the Routes page lists them all.</source>
+        <translation>仅绘制前 %1 条路由；“路由”页面列出全部。</translation>
+    </message>
+    <message>
+        <source>Cannot test this request: %1</source>
+        <translation>无法测试此请求：%1</translation>
+    </message>
+    <message>
+        <source>No route matches: the proxy answers 404.</source>
+        <translation>没有匹配的路由：代理将返回 404。</translation>
+    </message>
+    <message>
+        <source>Route %1 → service %2 (matched "%3")</source>
+        <translation>路由 %1 → 服务 %2（匹配“%3”）</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>— over http the client is redirected to https.</source>
+        <translation>— 通过 http 访问时客户端会被重定向到 https。</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::SchemaForm</name>

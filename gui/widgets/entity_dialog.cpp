@@ -44,7 +44,8 @@ EntityDialog::EntityDialog(Session* session, const QString& entity, Mode mode,
                 return;
             }
             m_form->setSchema(r.json().value(QStringLiteral("fields")).toArray());
-            if (m_mode != Mode::Create) {
+            // Create takes `current` as a prefill (a route made from a service on the map).
+            if (m_mode != Mode::Create || !m_current.isEmpty()) {
                 QJsonObject values = m_current;
                 if (m_mode == Mode::Duplicate) {
                     // A copy is a new entity: no id, and a name that does not clash.

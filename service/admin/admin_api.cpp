@@ -68,6 +68,15 @@ HttpResponse AdminApi::handle(const HttpRequest& req) {
         return r;
     }
     if (head == "endpoints" && seg.size() == 1) return get ? endpoints() : methodNotAllowed();
+    if (head == "router" && seg.size() == 2 && seg[1] == "match") {
+        if (req.method != "POST") return methodNotAllowed();
+        auto body = decodeBody(req);
+        if (!body) return errorResponse(body.error());
+        if (!m_onMatch) return messageResponse(503, "this node runs no proxy");
+        auto answer = m_onMatch(body->value);
+        if (!answer) return errorResponse(answer.error());
+        return jsonResponse(200, *answer);
+    }
     if (head == "schemas") return schemas(req, seg);
     if (head == "tags") return tags(req, seg);
     if (head == "events" && seg.size() == 1) return get ? events(req) : methodNotAllowed();
@@ -163,10 +172,10 @@ HttpResponse AdminApi::status() {
 }
 
 HttpResponse AdminApi::endpoints() {
-    json list =
-        json::array({"/", "/status", "/status/ready", "/metrics", "/endpoints", "/config",
-                     "/config/history", "/config/rollback", "/events", "/tags", "/tags/{tag}",
-                     "/plugins/enabled", "/schemas/{entity}", "/schemas/{entity}/validate"});
+    json list = json::array({"/", "/status", "/status/ready", "/metrics", "/endpoints", "/config",
+                             "/config/history", "/config/rollback", "/events", "/router/match",
+                             "/tags", "/tags/{tag}", "/plugins/enabled", "/schemas/{entity}",
+                             "/schemas/{entity}/validate"});
     for (const auto* s : schema::allSchemas()) {
         list.push_back("/" + s->name);
         list.push_back("/" + s->name + "/{" + s->name + "}");

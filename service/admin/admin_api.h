@@ -73,6 +73,11 @@ public:
     void onReady(std::function<bool()> callback) { m_onReady = std::move(callback); }
     // GET /metrics: the proxy's counters in Prometheus' text format. Main thread.
     void onMetrics(std::function<std::string()> callback) { m_onMetrics = std::move(callback); }
+    // POST /router/match: the route the proxy would pick for a described request (the
+    // console's "test a request"). Main thread.
+    void onMatch(std::function<Expected<nlohmann::json, Error>(const nlohmann::json&)> callback) {
+        m_onMatch = std::move(callback);
+    }
 
 private:
     using json = nlohmann::json;
@@ -117,6 +122,7 @@ private:
     HealthHooks m_health;
     std::function<bool()> m_onReady;
     std::function<std::string()> m_onMetrics;
+    std::function<Expected<nlohmann::json, Error>(const nlohmann::json&)> m_onMatch;
     std::int64_t m_hashRevision = -1;
     std::string m_hash;
 };

@@ -11,6 +11,7 @@
 #include "proxy/config_snapshot.h"
 #include "proxy/health_checker.h"
 #include "proxy/proxy_server.h"
+#include "proxy/route_probe.h"
 #include "schema/schemas.h"
 #include "store/store.h"
 
@@ -298,6 +299,13 @@ int main(int argc, char** argv) {
     rebuild((*store)->revision());
     api.onCommit(rebuild);
     api.onHealth(upstreamHealthHooks(snapshots));
+    api.onMatch([&snapshots](const nlohmann::json& query) -> Expected<nlohmann::json, Error> {
+        const auto snap = snapshots.get();
+        if (!snap)
+            return unexpected(
+                Error::make(ErrorCode::BadRequest, "no configuration is being served yet"));
+        return proxy::probeRoute(*snap, query);
+    });
 
     boost::asio::io_context ioc(1);
     admin::AdminServer server(ioc, api, events, **store, *settings);

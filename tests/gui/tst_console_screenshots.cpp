@@ -54,10 +54,10 @@ void TestConsoleScreenshots::everyPageIsRendered() {
     load.join();
     QVERIFY2(finished, console.readAllStandardError().constData());
     QCOMPARE(console.exitCode(), 0);
-    const QStringList expected = {"dashboard", "services",        "routes",  "upstreams",
-                                  "targets",   "consumers",       "plugins", "certificates",
-                                  "snis",      "ca_certificates", "traffic", "configuration",
-                                  "settings"};
+    const QStringList expected = {"dashboard",     "routemap", "services",        "routes",
+                                  "upstreams",     "targets",  "consumers",       "plugins",
+                                  "certificates",  "snis",     "ca_certificates", "traffic",
+                                  "configuration", "settings"};
     for (const QString& page : expected) {
         const QImage image(out.filePath("shots/" + page + ".png"));
         QVERIFY2(!image.isNull(), qPrintable(page));

@@ -27,6 +27,8 @@ private slots:
     void upstreamDown();
     void balancing();
     void staleConnectionIsReplayed();
+    void routeProbe_data();
+    void routeProbe();
     void timeoutsAreRetried_data();
     void timeoutsAreRetried();
     void configChangesAreLive();
@@ -298,6 +300,60 @@ void TestProxy::staleConnectionIsReplayed() {
     sock.write("POST /flaky HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 4\r\n\r\nbody");
     QCOMPARE(RawHttpClient::readReply(sock, 5000).status, 502);
     QCOMPARE(flaky.requestConnections().size(), 4u); // sent once, never replayed
+}
+
+void TestProxy::routeProbe_data() {
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("route");   // name, "-" for none; or the field at fault on 400
+    QTest::addColumn<QString>("matched"); // matched_path
+    QTest::newRow("prefix") << QByteArray(R"J({"path":"/echo/a/b"})J") << 200 << "strip"
+                            << "/echo";
+    QTest::newRow("by host, with port")
+        << QByteArray(R"J({"host":"API.test:8000","path":"/x"})J") << 200 << "host"
+        << "";
+    QTest::newRow("normalized first")
+        << QByteArray(R"J({"path":"/a/../keep/%7Ex?q=1"})J") << 200 << "keep"
+        << "/keep";
+    QTest::newRow("only the protocol differs")
+        << QByteArray(R"J({"path":"/secure"})J") << 200 << "secure"
+        << "/secure";
+    QTest::newRow("nothing") << QByteArray(R"J({"path":"/nowhere"})J") << 200 << "-"
+                             << "";
+    QTest::newRow("path missing") << QByteArray(R"J({"method":"GET"})J") << 400 << "path"
+                                  << "";
+    QTest::newRow("bad protocol") << QByteArray(R"J({"path":"/","protocol":"ftp"})J") << 400
+                                  << "protocol"
+                                  << "";
+    QTest::newRow("bad headers") << QByteArray(R"J({"path":"/","headers":[1]})J") << 400
+                                 << "headers"
+                                 << "";
+    QTest::newRow("encoded slash") << QByteArray(R"J({"path":"/a%2Fb"})J") << 400 << "path"
+                                   << "";
+}
+
+void TestProxy::routeProbe() {
+    QFETCH(QByteArray, query);
+    QFETCH(int, status);
+    QFETCH(QString, route);
+    QFETCH(QString, matched);
+    const auto r = m_node.local().request("POST", "/router/match", query,
+                                          {{"Content-Type", "application/json"}});
+    QCOMPARE(r.status, status);
+    const auto body = r.json();
+    if (status == 400) {
+        QVERIFY2(body["fields"].contains(route.toStdString()), r.body.constData());
+        return;
+    }
+    if (route == "-") {
+        QVERIFY(body["route"].is_null());
+        return;
+    }
+    QCOMPARE(QString::fromStdString(body["route"]["name"].get<std::string>()), route);
+    QVERIFY(body["service"]["id"].is_string());
+    if (!matched.isEmpty())
+        QCOMPARE(QString::fromStdString(body["matched_path"].get<std::string>()), matched);
+    QCOMPARE(body["protocol_redirect"].get<bool>(), route == "secure");
 }
 
 void TestProxy::timeoutsAreRetried_data() {

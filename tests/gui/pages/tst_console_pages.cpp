@@ -8,10 +8,12 @@
 #include "pages/config_page.h"
 #include "pages/dashboard_page.h"
 #include "pages/entity_page.h"
+#include "pages/route_map_page.h"
 #include "session.h"
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
 #include "widgets/entity_dialog.h"
+#include "widgets/map_node.h"
 #include "widgets/schema_form.h"
 
 #include <QComboBox>
@@ -38,6 +40,7 @@ private slots:
     void deleteNamesWhatGoesWithIt();
     void liveChartsAndTraffic();
     void importWithDiffPreview();
+    void routeMap();
     void translations_data();
     void translations();
 
@@ -248,6 +251,53 @@ void TestConsolePages::importWithDiffPreview() {
     QTRY_COMPARE_WITH_TIMEOUT(ready.size(), 2, 5000);
     QCOMPARE(diff->topLevelItemCount(), 0);
     QVERIFY2(page->message().contains("cannot be applied"), qPrintable(page->message()));
+}
+
+void TestConsolePages::routeMap() {
+    auto* map = qobject_cast<RouteMapPage*>(m_window->page("routemap"));
+    QVERIFY(map);
+    m_window->showPage("routemap");
+    auto api = m_node.local();
+    const QString echoRoute =
+        QString::fromStdString(api.request("GET", "/services/echo/routes").json()["data"][0]["id"]);
+    const QString echoService =
+        QString::fromStdString(api.request("GET", "/services/echo").json()["id"]);
+    // Every route and service of the configuration is a box; the listener leads to the routes.
+    QTRY_COMPARE_WITH_TIMEOUT(map->nodeCount("route"), m_session->model("routes")->rowCount(),
+                              2000);
+    QTRY_COMPARE_WITH_TIMEOUT(map->nodeCount("service"), m_session->model("services")->rowCount(),
+                              2000);
+    QCOMPARE(map->nodeCount("listener"), 1);
+    QVERIFY(map->node("route", echoRoute));
+
+    // The service says which route a request takes; the map highlights it.
+    QSignalSpy tested(map, &RouteMapPage::tested);
+    map->testRequest("GET", "gw.test", "/echo/x");
+    QTRY_COMPARE_WITH_TIMEOUT(tested.size(), 1, 3000);
+    QCOMPARE(map->highlightedRoute(), echoRoute);
+    QVERIFY(map->node("route", echoRoute)->isHighlighted());
+    QVERIFY(map->node("service", echoService)->isHighlighted());
+    QVERIFY2(map->testResult().contains("echo"), qPrintable(map->testResult()));
+    map->testRequest("GET", "gw.test", "/nowhere");
+    QTRY_COMPARE_WITH_TIMEOUT(tested.size(), 2, 3000);
+    QVERIFY(map->highlightedRoute().isEmpty());
+    QVERIFY2(map->testResult().contains("404"), qPrintable(map->testResult()));
+
+    // Dragging from a service opens a new route already bound to it.
+    map->createRouteFor(echoService);
+    EntityDialog* dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = map->findChild<EntityDialog*>()) && dialog->isReady(), 5000);
+    auto* service = qobject_cast<QComboBox*>(dialog->form()->editor("service"));
+    QVERIFY(service);
+    QCOMPARE(service->currentData().toString(), echoService);
+    setText(dialog->form(), "name", "from-map");
+    setText(dialog->form(), "paths", "/from-map");
+    dialog->save();
+    QTRY_COMPARE_WITH_TIMEOUT(api.request("GET", "/routes/from-map").status, 200, 3000);
+    QCOMPARE(QString::fromStdString(api.request("GET", "/routes/from-map").json()["service"]["id"]),
+             echoService);
+    QTRY_VERIFY_WITH_TIMEOUT(map->nodeCount("route") == m_session->model("routes")->rowCount(),
+                             2000);
 }
 
 void TestConsolePages::translations_data() {
