@@ -104,8 +104,9 @@ void MainWindow::buildPages() {
             addAction(jump);
         }
     };
+    auto* dashboard = new DashboardPage(m_session);
     add(QStringLiteral("dashboard"), tr("Dashboard"), QStringLiteral(":/icons/dashboard.svg"),
-        new DashboardPage(m_session));
+        dashboard);
     add(QStringLiteral("routemap"), tr("Route map"), QStringLiteral(":/icons/routemap.svg"),
         new RouteMapPage(m_session));
     for (const QString& entity : editableEntities())
@@ -117,6 +118,7 @@ void MainWindow::buildPages() {
         QStringLiteral(":/icons/configuration.svg"), new ConfigPage(m_session));
     auto* settings = new SettingsPage(m_session);
     connect(settings, &SettingsPage::languageChosen, this, &MainWindow::languageChosen);
+    connect(settings, &SettingsPage::refreshChosen, dashboard, &DashboardPage::setRefreshSeconds);
     add(QStringLiteral("settings"), tr("Settings"), QStringLiteral(":/icons/settings.svg"),
         settings);
     m_nav->setCurrentRow(std::min(current, m_nav->count() - 1));

@@ -502,6 +502,26 @@
         <source>Still referring to it, so the service will refuse: %1.</source>
         <translation>Verweisen noch darauf, daher wird der Dienst ablehnen: %1.</translation>
     </message>
+    <message>
+        <source>Target</source>
+        <translation>Ziel</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>Gewicht</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Addresses</source>
+        <translation>Adressen</translation>
+    </message>
+    <message>
+        <source>Targets and their health</source>
+        <translation>Ziele und ihr Zustand</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::MainWindow</name>
@@ -697,6 +717,14 @@
     <message>
         <source>Language</source>
         <translation>Sprache</translation>
+    </message>
+    <message numerus="yes">
+        <source>every %n second(s)</source>
+        <translation><numerusform>jede Sekunde</numerusform><numerusform>alle %n Sekunden</numerusform></translation>
+    </message>
+    <message>
+        <source>Charts redrawn</source>
+        <translation>Diagramme neu zeichnen</translation>
     </message>
 </context>
 <context>

@@ -502,6 +502,26 @@
         <source>Still referring to it, so the service will refuse: %1.</source>
         <translation>仍有引用，因此服务将拒绝：%1。</translation>
     </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状态</translation>
+    </message>
+    <message>
+        <source>Addresses</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Targets and their health</source>
+        <translation>目标及其健康状态</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::MainWindow</name>
@@ -697,6 +717,14 @@
     <message>
         <source>Language</source>
         <translation>语言</translation>
+    </message>
+    <message numerus="yes">
+        <source>every %n second(s)</source>
+        <translation><numerusform>每 %n 秒</numerusform></translation>
+    </message>
+    <message>
+        <source>Charts redrawn</source>
+        <translation>图表刷新</translation>
     </message>
 </context>
 <context>

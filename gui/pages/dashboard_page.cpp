@@ -11,7 +11,9 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineSeries>
+#include <QSettings>
 #include <QTableWidget>
+#include <QTimer>
 #include <QValueAxis>
 
 namespace portico::gui {
@@ -51,10 +53,11 @@ DashboardPage::DashboardPage(Session* session, QWidget* parent)
 
     for (const MetricsPoint& p : session->metrics()->points())
         addPoint(p);
-    connect(session->metrics(), &MetricsHistory::pointAdded, this, [this](const MetricsPoint& p) {
-        addPoint(p);
-        updateTop();
-    });
+    m_redraw = new QTimer(this);
+    connect(m_redraw, &QTimer::timeout, this, &DashboardPage::drawPending);
+    setRefreshSeconds(QSettings().value(QStringLiteral("refresh"), 1).toInt());
+    connect(session->metrics(), &MetricsHistory::pointAdded, this,
+            [this](const MetricsPoint& p) { m_pending.append(p); });
     connect(session, &Session::statusChanged, this, &DashboardPage::updateStatus);
     connect(session->client(), &AdminClient::stateChanged, this, &DashboardPage::updateStatus);
     updateStatus();
@@ -115,6 +118,18 @@ void DashboardPage::addPoint(const MetricsPoint& p) {
                           .arg(m_session->metrics()->totalRequests())
                           .arg(m_session->metrics()->totalErrors())
                           .arg(p.connections));
+}
+
+void DashboardPage::setRefreshSeconds(int seconds) {
+    m_redraw->start(std::clamp(seconds, 1, 60) * 1000);
+}
+
+void DashboardPage::drawPending() {
+    if (m_pending.isEmpty()) return;
+    for (const MetricsPoint& p : std::as_const(m_pending))
+        addPoint(p);
+    m_pending.clear();
+    updateTop();
 }
 
 int DashboardPage::requestPoints() const {

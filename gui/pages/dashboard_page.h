@@ -24,6 +24,8 @@ public:
     explicit DashboardPage(Session* session, QWidget* parent = nullptr);
     // For tests: points in the requests-per-second series.
     int requestPoints() const;
+    // How often the charts are redrawn (points arrive each second and are drawn in batches).
+    void setRefreshSeconds(int seconds);
 
 private:
     struct Chart {
@@ -34,6 +36,7 @@ private:
     };
     Chart makeChart(const QString& title, const QStringList& names, const QString& unit);
     void addPoint(const MetricsPoint& p);
+    void drawPending();
     void updateStatus();
     void updateTop();
 
@@ -42,6 +45,8 @@ private:
     QLabel* m_status;
     QLabel* m_totals;
     QTableWidget* m_top;
+    QList<MetricsPoint> m_pending;
+    class QTimer* m_redraw;
 };
 
 } // namespace portico::gui

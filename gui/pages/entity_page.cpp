@@ -9,11 +9,14 @@
 
 #include <QAction>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QTableView>
+#include <QTableWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -79,6 +82,28 @@ EntityPage::EntityPage(Session* session, const QString& entity, QWidget* parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &EntityPage::updateActions);
     layout->addWidget(m_table, 1);
+    if (entity == QLatin1String("upstreams")) {
+        // The selected upstream's targets as the proxy sees them right now.
+        m_health = new QTableWidget(0, 4);
+        m_health->setObjectName(QStringLiteral("healthTable"));
+        m_health->setHorizontalHeaderLabels(
+            {tr("Target"), tr("Weight"), tr("Health"), tr("Addresses")});
+        m_health->horizontalHeader()->setStretchLastSection(true);
+        m_health->verticalHeader()->hide();
+        m_health->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        m_health->setMaximumHeight(180);
+        layout->addWidget(new QLabel(tr("Targets and their health")));
+        layout->addWidget(m_health);
+        m_healthTimer = new QTimer(this);
+        m_healthTimer->setInterval(2000);
+        connect(m_healthTimer, &QTimer::timeout, this, &EntityPage::refreshHealth);
+        m_healthTimer->start();
+        connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+                &EntityPage::refreshHealth);
+        connect(session, &Session::entityChanged, this, [this](const QString& e) {
+            if (e == QLatin1String("targets")) refreshHealth();
+        });
+    }
     m_summary = new QLabel;
     layout->addWidget(m_summary);
     auto summarize = [this] {
@@ -104,6 +129,45 @@ void EntityPage::updateActions() {
     const bool selected = selectedSourceRow() >= 0;
     for (QAction* a : {m_edit, m_duplicate, m_toggle, m_delete})
         a->setEnabled(selected);
+}
+
+void EntityPage::refreshHealth() {
+    const int row = selectedSourceRow();
+    if (!m_health || !isVisible() || row < 0) {
+        if (m_health && row < 0) m_health->setRowCount(0);
+        return;
+    }
+    const QString id = m_model->entityAt(row).value(QStringLiteral("id")).toString();
+    m_session->client()->get(
+        QStringLiteral("/upstreams/%1/health").arg(id), this, [this, id](const AdminResponse& r) {
+            const int now = selectedSourceRow();
+            if (!r.ok() || now < 0 ||
+                m_model->entityAt(now).value(QStringLiteral("id")).toString() != id)
+                return;
+            const QJsonArray targets = r.json().value(QStringLiteral("data")).toArray();
+            m_health->setRowCount(static_cast<int>(targets.size()));
+            for (int i = 0; i < targets.size(); ++i) {
+                const QJsonObject t = targets[i].toObject();
+                QStringList addresses;
+                for (const auto& a : t.value(QStringLiteral("data"))
+                                         .toObject()
+                                         .value(QStringLiteral("addresses"))
+                                         .toArray())
+                    addresses << a.toObject().value(QStringLiteral("ip")).toString() +
+                                     QLatin1Char(':') +
+                                     displayValue(a.toObject().value(QStringLiteral("port")));
+                const QString health = t.value(QStringLiteral("health")).toString();
+                const QStringList cells = {t.value(QStringLiteral("target")).toString(),
+                                           displayValue(t.value(QStringLiteral("weight"))), health,
+                                           addresses.join(QStringLiteral(", "))};
+                for (int c = 0; c < cells.size(); ++c) {
+                    auto* item = new QTableWidgetItem(cells[c]);
+                    if (c == 2 && health == QLatin1String("UNHEALTHY"))
+                        item->setForeground(QColor(0xc6, 0x28, 0x28));
+                    m_health->setItem(i, c, item);
+                }
+            }
+        });
 }
 
 void EntityPage::createNew() {

@@ -7,8 +7,10 @@
 
 class QLineEdit;
 class QTableView;
+class QTableWidget;
 class QLabel;
 class QAction;
+class QTimer;
 
 namespace portico::gui {
 
@@ -27,6 +29,8 @@ public:
     QLineEdit* searchBox() const { return m_search; }
     // What the delete confirmation says for the entity at a source row.
     QString deleteQuestion(int sourceRow) const;
+    // Upstreams only: the selected upstream's targets and their health, null elsewhere.
+    QTableWidget* healthTable() const { return m_health; }
 
 public slots:
     void createNew();
@@ -38,6 +42,7 @@ public slots:
 private:
     int selectedSourceRow() const;
     void updateActions();
+    void refreshHealth();
 
     Session* m_session;
     QString m_entity;
@@ -50,6 +55,8 @@ private:
     QAction* m_duplicate;
     QAction* m_toggle;
     QAction* m_delete;
+    QTableWidget* m_health = nullptr;
+    QTimer* m_healthTimer = nullptr;
 };
 
 } // namespace portico::gui

@@ -70,8 +70,19 @@ SettingsPage::SettingsPage(Session* session, QWidget* parent)
         QSettings().setValue(QStringLiteral("language"), language);
         emit languageChosen(language);
     });
+    m_refresh = new QComboBox;
+    for (int seconds : {1, 2, 5, 10})
+        m_refresh->addItem(tr("every %n second(s)", nullptr, seconds), seconds);
+    m_refresh->setCurrentIndex(
+        std::max(0, m_refresh->findData(settings.value(QStringLiteral("refresh"), 1))));
+    connect(m_refresh, &QComboBox::currentIndexChanged, this, [this] {
+        const int seconds = m_refresh->currentData().toInt();
+        QSettings().setValue(QStringLiteral("refresh"), seconds);
+        emit refreshChosen(seconds);
+    });
     lookForm->addRow(tr("Theme"), m_theme);
     lookForm->addRow(tr("Language"), m_language);
+    lookForm->addRow(tr("Charts redrawn"), m_refresh);
     layout->addWidget(look);
     layout->addStretch();
 }

@@ -22,6 +22,7 @@ public:
 
 signals:
     void languageChosen(const QString& language); // "en", "de", "zh_CN"
+    void refreshChosen(int seconds);
 
 private:
     void connectNow();
@@ -33,6 +34,7 @@ private:
     QLineEdit* m_token;
     QComboBox* m_theme;
     QComboBox* m_language;
+    QComboBox* m_refresh;
 };
 
 } // namespace portico::gui

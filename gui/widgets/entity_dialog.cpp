@@ -32,6 +32,7 @@ EntityDialog::EntityDialog(Session* session, const QString& entity, Mode mode,
     layout->addWidget(scroll, 1);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel);
     m_buttons->button(QDialogButtonBox::Save)->setEnabled(false);
+    m_buttons->button(QDialogButtonBox::Save)->setShortcut(QKeySequence::Save);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &EntityDialog::save);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(m_buttons);

@@ -16,12 +16,14 @@
 #include "widgets/map_node.h"
 #include "widgets/schema_form.h"
 
+#include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTranslator>
 #include <QTreeWidget>
 #include <QtTest>
@@ -41,6 +43,7 @@ private slots:
     void liveChartsAndTraffic();
     void importWithDiffPreview();
     void routeMap();
+    void upstreamTargetsAndHealth();
     void translations_data();
     void translations();
 
@@ -53,11 +56,14 @@ private:
     FakeUpstream m_upstream;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<MainWindow> m_window;
+    std::unique_ptr<QAbstractItemModelTester> m_trafficTester;
 };
 
 void TestConsolePages::initTestCase() {
     QVERIFY2(m_node.start(), qPrintable(m_node.log()));
     m_session = std::make_unique<Session>();
+    m_trafficTester = std::make_unique<QAbstractItemModelTester>(
+        m_session->traffic(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     m_window = std::make_unique<MainWindow>(m_session.get());
     m_window->show();
     m_session->open(Endpoint{m_node.socketPath(), {}, {}});
@@ -298,6 +304,34 @@ void TestConsolePages::routeMap() {
              echoService);
     QTRY_VERIFY_WITH_TIMEOUT(map->nodeCount("route") == m_session->model("routes")->rowCount(),
                              2000);
+}
+
+void TestConsolePages::upstreamTargetsAndHealth() {
+    auto api = m_node.local();
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", "pool.internal"}}).status, 201);
+    QCOMPARE(
+        api.json("POST", "/upstreams/pool.internal/targets",
+                 {{"target", "127.0.0.1:" + std::to_string(m_upstream.port())}, {"weight", 30}})
+            .status,
+        201);
+    auto* page = qobject_cast<EntityPage*>(m_window->page("upstreams"));
+    QVERIFY(page && page->healthTable());
+    m_window->showPage("upstreams");
+    QTRY_COMPARE_WITH_TIMEOUT(page->table()->model()->rowCount(), 1, 2000);
+    page->table()->selectRow(0);
+    QTableWidget* health = page->healthTable();
+    QTRY_COMPARE_WITH_TIMEOUT(health->rowCount(), 1, 3000);
+    QCOMPARE(health->item(0, 0)->text(), QStringLiteral("127.0.0.1:%1").arg(m_upstream.port()));
+    QCOMPARE(health->item(0, 1)->text(), QStringLiteral("30"));
+    QCOMPARE(health->item(0, 2)->text(), QStringLiteral("HEALTHCHECKS_OFF"));
+    // Marked unhealthy elsewhere: the page shows it within its refresh.
+    const std::string target =
+        api.request("GET", "/upstreams/pool.internal/targets").json()["data"][0]["id"];
+    QCOMPARE(api.request("PUT", QByteArray::fromStdString("/upstreams/pool.internal/targets/" +
+                                                          target + "/unhealthy"))
+                 .status,
+             204);
+    QTRY_COMPARE_WITH_TIMEOUT(health->item(0, 2)->text(), QStringLiteral("UNHEALTHY"), 4000);
 }
 
 void TestConsolePages::translations_data() {
