@@ -1,7 +1,8 @@
 #include "client/admin_client.h"
 
-#include <QLocalSocket>
-#include <QTcpSocket>
+#include "client/socket_device.h"
+
+#include <QIODevice>
 
 namespace portico::gui {
 
@@ -56,12 +57,7 @@ void AdminClient::open() {
 void AdminClient::close() {
     m_open = false;
     m_reconnect.stop();
-    if (m_device) {
-        m_device->disconnect(this);
-        m_device->close();
-        m_device->deleteLater();
-        m_device = nullptr;
-    }
+    dropDevice(m_device, this);
     m_connected = false;
     m_inFlight = false;
     failAll(tr("connection closed"));
@@ -72,18 +68,6 @@ void AdminClient::setState(State s) {
     if (s == m_state) return;
     m_state = s;
     emit stateChanged(s);
-}
-
-QIODevice* AdminClient::makeDevice(const Endpoint& e, QObject* parent) {
-    if (e.isLocal()) return new QLocalSocket(parent);
-    return new QTcpSocket(parent);
-}
-
-void AdminClient::connectDevice(QIODevice* device, const Endpoint& e) {
-    if (auto* local = qobject_cast<QLocalSocket*>(device))
-        local->connectToServer(e.socketPath);
-    else if (auto* tcp = qobject_cast<QTcpSocket*>(device))
-        tcp->connectToHost(e.url.host(), static_cast<quint16>(e.url.port(80)));
 }
 
 QByteArray AdminClient::requestHead(const Endpoint& e, const QByteArray& method,
@@ -111,29 +95,13 @@ QByteArray AdminClient::requestHead(const Endpoint& e, const QByteArray& method,
 
 void AdminClient::connectNow() {
     if (!m_open) return;
-    if (m_device) {
-        m_device->disconnect(this);
-        m_device->deleteLater();
-    }
-    m_device = makeDevice(m_endpoint, this);
+    dropDevice(m_device, this);
     m_connected = false;
     m_inFlight = false;
     m_buffer.clear();
-    connect(m_device, &QIODevice::readyRead, this, &AdminClient::onReadyRead);
-    if (auto* local = qobject_cast<QLocalSocket*>(m_device)) {
-        connect(local, &QLocalSocket::connected, this, &AdminClient::onConnected);
-        connect(local, &QLocalSocket::disconnected, this, &AdminClient::onDisconnected);
-        connect(local, &QLocalSocket::errorOccurred, this, [this] {
-            if (!m_connected) onDisconnected();
-        });
-    } else if (auto* tcp = qobject_cast<QTcpSocket*>(m_device)) {
-        connect(tcp, &QTcpSocket::connected, this, &AdminClient::onConnected);
-        connect(tcp, &QTcpSocket::disconnected, this, &AdminClient::onDisconnected);
-        connect(tcp, &QTcpSocket::errorOccurred, this, [this] {
-            if (!m_connected) onDisconnected();
-        });
-    }
-    connectDevice(m_device, m_endpoint);
+    openDevice(
+        m_device, m_endpoint, this, [this] { onConnected(); }, [this] { onDisconnected(); });
+    if (m_device) connect(m_device, &QIODevice::readyRead, this, &AdminClient::onReadyRead);
 }
 
 void AdminClient::onConnected() {

@@ -70,9 +70,6 @@ public:
     static QByteArray requestHead(const Endpoint& e, const QByteArray& method, const QString& path,
                                   qsizetype bodySize, const QByteArray& contentType,
                                   const QList<QPair<QByteArray, QByteArray>>& extra = {});
-    // A socket for the endpoint, not yet connected; started by connectDevice().
-    static QIODevice* makeDevice(const Endpoint& e, QObject* parent);
-    static void connectDevice(QIODevice* device, const Endpoint& e);
 
 signals:
     void stateChanged(portico::gui::AdminClient::State state);

@@ -1,10 +1,10 @@
 #include "client/event_stream.h"
 
 #include "client/admin_client.h"
+#include "client/socket_device.h"
 
+#include <QIODevice>
 #include <QJsonDocument>
-#include <QLocalSocket>
-#include <QTcpSocket>
 
 namespace portico::gui {
 
@@ -26,12 +26,7 @@ void EventStream::start() {
 void EventStream::stop() {
     m_running = false;
     m_retry.stop();
-    if (m_device) {
-        m_device->disconnect(this);
-        m_device->close();
-        m_device->deleteLater();
-        m_device = nullptr;
-    }
+    dropDevice(m_device, this);
     setStreaming(false);
 }
 
@@ -43,34 +38,21 @@ void EventStream::setStreaming(bool on) {
 
 void EventStream::connectNow() {
     if (!m_running) return;
-    if (m_device) {
-        m_device->disconnect(this);
-        m_device->deleteLater();
-    }
-    m_device = AdminClient::makeDevice(m_endpoint, this);
+    dropDevice(m_device, this);
     m_buffer.clear();
     m_text.clear();
     m_type.clear();
     m_data.clear();
     m_id.clear();
     m_parser.reset();
-    connect(m_device, &QIODevice::readyRead, this, &EventStream::onReadyRead);
     auto opened = [this] {
         QList<QPair<QByteArray, QByteArray>> extra = {{"Accept", "text/event-stream"}};
         if (!m_lastId.isEmpty()) extra.append({"Last-Event-ID", m_lastId});
         m_device->write(
             AdminClient::requestHead(m_endpoint, "GET", QStringLiteral("/events"), 0, {}, extra));
     };
-    if (auto* local = qobject_cast<QLocalSocket*>(m_device)) {
-        connect(local, &QLocalSocket::connected, this, opened);
-        connect(local, &QLocalSocket::disconnected, this, &EventStream::onClosed);
-        connect(local, &QLocalSocket::errorOccurred, this, &EventStream::onClosed);
-    } else if (auto* tcp = qobject_cast<QTcpSocket*>(m_device)) {
-        connect(tcp, &QTcpSocket::connected, this, opened);
-        connect(tcp, &QTcpSocket::disconnected, this, &EventStream::onClosed);
-        connect(tcp, &QTcpSocket::errorOccurred, this, &EventStream::onClosed);
-    }
-    AdminClient::connectDevice(m_device, m_endpoint);
+    openDevice(m_device, m_endpoint, this, opened, [this] { onClosed(); });
+    if (m_device) connect(m_device, &QIODevice::readyRead, this, &EventStream::onReadyRead);
 }
 
 void EventStream::onReadyRead() {
@@ -131,9 +113,7 @@ void EventStream::dispatch(const QByteArray& type, const QByteArray& data) {
 
 void EventStream::onClosed() {
     if (!m_device) return;
-    m_device->disconnect(this);
-    m_device->deleteLater();
-    m_device = nullptr;
+    dropDevice(m_device, this);
     const bool wasStreaming = m_streaming;
     setStreaming(false);
     if (!m_running) return;

@@ -170,28 +170,27 @@ void EntityPage::refreshHealth() {
         });
 }
 
-void EntityPage::createNew() {
-    auto* dialog = new EntityDialog(m_session, m_entity, EntityDialog::Mode::Create, {}, this);
+void EntityPage::openDialog(int mode) {
+    const auto m = static_cast<EntityDialog::Mode>(mode);
+    const int row = selectedSourceRow();
+    if (m != EntityDialog::Mode::Create && row < 0) return;
+    auto* dialog = new EntityDialog(
+        m_session, m_entity, m,
+        row >= 0 && m != EntityDialog::Mode::Create ? m_model->entityAt(row) : QJsonObject(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
+}
+
+void EntityPage::createNew() {
+    openDialog(static_cast<int>(EntityDialog::Mode::Create));
 }
 
 void EntityPage::editSelected() {
-    const int row = selectedSourceRow();
-    if (row < 0) return;
-    auto* dialog = new EntityDialog(m_session, m_entity, EntityDialog::Mode::Edit,
-                                    m_model->entityAt(row), this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    openDialog(static_cast<int>(EntityDialog::Mode::Edit));
 }
 
 void EntityPage::duplicateSelected() {
-    const int row = selectedSourceRow();
-    if (row < 0) return;
-    auto* dialog = new EntityDialog(m_session, m_entity, EntityDialog::Mode::Duplicate,
-                                    m_model->entityAt(row), this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->open();
+    openDialog(static_cast<int>(EntityDialog::Mode::Duplicate));
 }
 
 void EntityPage::toggleSelected() {

@@ -41,6 +41,8 @@ public slots:
 
 private:
     int selectedSourceRow() const;
+    // An EntityDialog::Mode (an int here to keep the dialog's header out of this one).
+    void openDialog(int mode);
     void updateActions();
     void refreshHealth();
 
