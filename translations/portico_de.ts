@@ -522,6 +522,10 @@
         <source>Targets and their health</source>
         <translation>Ziele und ihr Zustand</translation>
     </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 fehlgeschlagen: %2</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::MainWindow</name>

@@ -522,6 +522,10 @@
         <source>Targets and their health</source>
         <translation>目标及其健康状态</translation>
     </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::MainWindow</name>

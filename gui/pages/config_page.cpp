@@ -183,18 +183,25 @@ void ConfigPage::rollbackSelected() {
     const auto rows = m_history->selectionModel()->selectedRows();
     if (rows.isEmpty()) return;
     const QString revision = m_history->item(rows.first().row(), 0)->text();
-    if (QMessageBox::question(
-            this, tr("Roll back"),
-            tr("Make revision %1's configuration the live one again?").arg(revision)) !=
-        QMessageBox::Yes)
-        return;
-    m_session->client()->sendJson("POST", QStringLiteral("/config/rollback"),
-                                  QJsonObject{{QStringLiteral("revision"), revision.toLongLong()}},
-                                  this, [this](const AdminResponse& r) {
-                                      m_message->setText(
-                                          r.ok() ? tr("Rolled back.")
-                                                 : tr("Not rolled back: %1").arg(r.message()));
-                                  });
+    auto* box =
+        new QMessageBox(QMessageBox::Question, tr("Roll back"),
+                        tr("Make revision %1's configuration the live one again?").arg(revision),
+                        QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("rollbackConfirmation"));
+    box->setDefaultButton(QMessageBox::No);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, revision](int answer) {
+        if (answer != QMessageBox::Yes) return;
+        m_session->client()->sendJson(
+            "POST", QStringLiteral("/config/rollback"),
+            QJsonObject{{QStringLiteral("revision"), revision.toLongLong()}}, this,
+            [this](const AdminResponse& r) {
+                m_message->setText(r.ok() ? tr("Rolled back.")
+                                          : tr("Not rolled back: %1").arg(r.message()));
+                emit rolledBack(r.ok());
+            });
+    });
+    box->open();
 }
 
 } // namespace portico::gui

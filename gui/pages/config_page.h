@@ -26,6 +26,8 @@ public:
     void previewImport(const QByteArray& document, bool yaml);
     void applyImport();
     void refreshHistory();
+    // Asks, then makes the revision selected in the history the live configuration.
+    void rollbackSelected();
     QTreeWidget* diffView() const { return m_diff; }
     QTableWidget* historyView() const { return m_history; }
     QString message() const;
@@ -33,11 +35,11 @@ public:
 signals:
     void previewReady();
     void applied(bool ok);
+    void rolledBack(bool ok);
 
 private:
     void importFile();
     void exportFile();
-    void rollbackSelected();
 
     Session* m_session;
     QByteArray m_document;

@@ -107,6 +107,7 @@ EntityPage::EntityPage(Session* session, const QString& entity, QWidget* parent)
     m_summary = new QLabel;
     layout->addWidget(m_summary);
     auto summarize = [this] {
+        m_summary->setStyleSheet({});
         m_summary->setText(m_model->lastError().isEmpty()
                                ? tr("%n item(s)", nullptr, m_model->rowCount())
                                : tr("Could not load: %1").arg(m_model->lastError()));
@@ -117,6 +118,10 @@ EntityPage::EntityPage(Session* session, const QString& entity, QWidget* parent)
     connect(m_model, &QAbstractItemModel::rowsInserted, this, summarize);
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, summarize);
     summarize();
+}
+
+QString EntityPage::summary() const {
+    return m_summary->text();
 }
 
 int EntityPage::selectedSourceRow() const {
@@ -201,7 +206,7 @@ void EntityPage::toggleSelected() {
     m_session->client()->sendJson(
         "PATCH", QStringLiteral("/%1/%2").arg(m_entity, e.value(QStringLiteral("id")).toString()),
         QJsonObject{{QStringLiteral("enabled"), !enabled}}, this, [this](const AdminResponse& r) {
-            if (!r.ok()) QMessageBox::warning(this, windowTitle(), r.message());
+            if (!r.ok()) showFailure(tr("Enable/Disable"), r.message());
         });
 }
 
@@ -242,12 +247,25 @@ void EntityPage::deleteSelected() {
     const int row = selectedSourceRow();
     if (row < 0) return;
     const QString id = m_model->entityAt(row).value(QStringLiteral("id")).toString();
-    if (QMessageBox::question(this, tr("Delete"), deleteQuestion(row)) != QMessageBox::Yes) return;
-    m_session->client()->request("DELETE", QStringLiteral("/%1/%2").arg(m_entity, id), {}, this,
-                                 [this](const AdminResponse& r) {
-                                     if (!r.ok())
-                                         QMessageBox::warning(this, tr("Delete"), r.message());
-                                 });
+    // Not modal to the whole application: the page keeps updating behind it.
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Delete"), deleteQuestion(row),
+                                QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("deleteConfirmation"));
+    box->setDefaultButton(QMessageBox::No);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, id](int answer) {
+        if (answer != QMessageBox::Yes) return;
+        m_session->client()->request("DELETE", QStringLiteral("/%1/%2").arg(m_entity, id), {}, this,
+                                     [this](const AdminResponse& r) {
+                                         if (!r.ok()) showFailure(tr("Delete"), r.message());
+                                     });
+    });
+    box->open();
+}
+
+void EntityPage::showFailure(const QString& what, const QString& why) {
+    m_summary->setText(tr("%1 failed: %2").arg(what, why));
+    m_summary->setStyleSheet(QStringLiteral("color: #c62828;"));
 }
 
 } // namespace portico::gui

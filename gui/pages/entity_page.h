@@ -29,6 +29,7 @@ public:
     QLineEdit* searchBox() const { return m_search; }
     // What the delete confirmation says for the entity at a source row.
     QString deleteQuestion(int sourceRow) const;
+    QString summary() const;
     // Upstreams only: the selected upstream's targets and their health, null elsewhere.
     QTableWidget* healthTable() const { return m_health; }
 
@@ -45,6 +46,8 @@ private:
     void openDialog(int mode);
     void updateActions();
     void refreshHealth();
+    // A refused change, said under the table.
+    void showFailure(const QString& what, const QString& why);
 
     Session* m_session;
     QString m_entity;

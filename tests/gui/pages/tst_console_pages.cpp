@@ -22,6 +22,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTranslator>
@@ -40,6 +42,8 @@ private slots:
     void createThroughForm();
     void editThroughForm();
     void deleteNamesWhatGoesWithIt();
+    void deleteThroughThePage_data();
+    void deleteThroughThePage();
     void liveChartsAndTraffic();
     void importWithDiffPreview();
     void routeMap();
@@ -196,6 +200,46 @@ void TestConsolePages::deleteNamesWhatGoesWithIt() {
     QVERIFY2(question.contains("refuse: 1 Routes"), qPrintable(question));
 }
 
+void TestConsolePages::deleteThroughThePage_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("confirm");
+    QTest::addColumn<bool>("deleted");
+    QTest::newRow("answered no") << "doomed" << false << false;
+    QTest::newRow("answered yes") << "doomed" << true << true;
+    QTest::newRow("still has routes: refused") << "from-form" << true << false;
+}
+
+void TestConsolePages::deleteThroughThePage() {
+    QFETCH(QString, name);
+    QFETCH(bool, confirm);
+    QFETCH(bool, deleted);
+    auto api = m_node.local();
+    if (name == "doomed" && api.request("GET", "/services/doomed").status == 404)
+        QCOMPARE(api.json("POST", "/services", {{"name", "doomed"}, {"host", "d.test"}}).status,
+                 201);
+    auto* page = qobject_cast<EntityPage*>(m_window->page("services"));
+    m_window->showPage("services");
+    page->searchBox()->setText(name);
+    QTRY_COMPARE_WITH_TIMEOUT(page->table()->model()->rowCount(), 1, 2000);
+    page->table()->selectRow(0);
+    page->deleteSelected();
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(box = page->findChild<QMessageBox*>("deleteConfirmation"), 2000);
+    QVERIFY(box->text().contains(name));
+    box->button(confirm ? QMessageBox::Yes : QMessageBox::No)->click();
+    const QByteArray path = "/services/" + name.toUtf8();
+    if (deleted) {
+        QTRY_COMPARE_WITH_TIMEOUT(api.request("GET", path).status, 404, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->table()->model()->rowCount(), 0, 2000);
+    } else {
+        QTest::qWait(300);
+        QCOMPARE(api.request("GET", path).status, 200);
+        if (confirm) // the service refuses while routes point at it, and the page says why
+            QTRY_VERIFY_WITH_TIMEOUT(page->summary().contains("failed"), 2000);
+    }
+    page->searchBox()->clear();
+}
+
 void TestConsolePages::liveChartsAndTraffic() {
     auto api = m_node.local();
     QCOMPARE(api.json("POST", "/services",
@@ -252,6 +296,21 @@ void TestConsolePages::importWithDiffPreview() {
             return false;
         }(),
         3000);
+    // Back to the revision before the import: "imported" is gone again.
+    QTableWidget* history = page->historyView();
+    const auto revision = m_node.local().request("GET", "/status").json()["revision"].get<int>();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        history->rowCount() > 0 && history->item(0, 0)->text().toInt() == revision, 3000);
+    history->selectRow(1);
+    QCOMPARE(history->item(1, 0)->text().toInt(), revision - 1);
+    QSignalSpy rolledBack(page, &ConfigPage::rolledBack);
+    page->rollbackSelected();
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(box = page->findChild<QMessageBox*>("rollbackConfirmation"), 2000);
+    box->button(QMessageBox::Yes)->click();
+    QTRY_COMPARE_WITH_TIMEOUT(rolledBack.size(), 1, 5000);
+    QVERIFY(rolledBack.first().at(0).toBool());
+    QCOMPARE(m_node.local().request("GET", "/services/imported").status, 404);
     // A broken file is refused with the service's reason, and nothing can be applied.
     page->previewImport("services: [", true);
     QTRY_COMPARE_WITH_TIMEOUT(ready.size(), 2, 5000);
