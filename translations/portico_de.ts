@@ -648,6 +648,10 @@
         <source>— over http the client is redirected to https.</source>
         <translation>— über http wird der Client auf https umgeleitet.</translation>
     </message>
+    <message>
+        <source>consumer</source>
+        <translation>Verbraucher</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::SchemaForm</name>

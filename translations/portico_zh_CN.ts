@@ -648,6 +648,10 @@
         <source>— over http the client is redirected to https.</source>
         <translation>— 通过 http 访问时客户端会被重定向到 https。</translation>
     </message>
+    <message>
+        <source>consumer</source>
+        <translation>消费者</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::SchemaForm</name>

@@ -88,7 +88,7 @@ RouteMapPage::RouteMapPage(Session* session, QWidget* parent)
     m_rebuild->setSingleShot(true);
     m_rebuild->setInterval(150);
     connect(m_rebuild, &QTimer::timeout, this, &RouteMapPage::rebuild);
-    for (const char* e : {"routes", "services", "upstreams", "targets", "plugins"}) {
+    for (const char* e : {"routes", "services", "upstreams", "targets", "plugins", "consumers"}) {
         EntityModel* m = session->model(QLatin1String(e));
         auto later = [this] { m_rebuild->start(); };
         connect(m, &QAbstractItemModel::modelReset, m_rebuild, later);
@@ -158,6 +158,16 @@ void RouteMapPage::rebuild() {
         QStringLiteral("listener"), {{QStringLiteral("id"), "proxy"}}, tr("Proxy listeners"),
         listen.isEmpty() ? QStringList{tr("(unknown)")} : listen, pluginsOn(nullptr, {}));
     place(listener, 0, y0);
+    // Under it, the consumers that carry plugins of their own: those run on every hop of an
+    // identified consumer's requests.
+    for (const auto& c : rows(m_session->model("consumers"))) {
+        const QString cid = c.value(QStringLiteral("id")).toString();
+        const QStringList own = pluginsOn("consumer", cid);
+        if (own.isEmpty()) continue;
+        auto* n = new MapNode(QStringLiteral("consumer"), c, m_session->nameOf("consumers", cid),
+                              {tr("consumer")}, own);
+        place(n, 0, y0);
+    }
 
     // Column 1: routes, grouped by service; column 2: their services.
     const QList<QJsonObject> routes = rows(m_session->model("routes"));

@@ -16,6 +16,7 @@ QColor kindColour(const QString& kind) {
     if (kind == QLatin1String("route")) return QColor(0x35, 0x74, 0xf0);
     if (kind == QLatin1String("service")) return QColor(0x2e, 0x7d, 0x32);
     if (kind == QLatin1String("upstream")) return QColor(0xef, 0x6c, 0x00);
+    if (kind == QLatin1String("consumer")) return QColor(0x8e, 0x24, 0xaa);
     return QColor(0x75, 0x75, 0x75);
 }
 } // namespace

@@ -335,6 +335,12 @@ void TestConsolePages::routeMap() {
     QCOMPARE(map->nodeCount("listener"), 1);
     QVERIFY(map->node("route", echoRoute));
 
+    // Plugins on a consumer show on a box of its own.
+    QCOMPARE(api.json("POST", "/consumers", {{"username", "carol"}}).status, 201);
+    QCOMPARE(api.json("POST", "/consumers/carol/plugins", {{"name", "correlation-id"}}).status,
+             201);
+    QTRY_COMPARE_WITH_TIMEOUT(map->nodeCount("consumer"), 1, 3000);
+
     // The service says which route a request takes; the map highlights it.
     QSignalSpy tested(map, &RouteMapPage::tested);
     map->testRequest("GET", "gw.test", "/echo/x");
