@@ -38,72 +38,68 @@ QString entityTitle(const QString& entity) {
 }
 
 const QList<EntityColumn>& entityColumns(const QString& entity) {
-    // Built per call of the language: titles are translated when the table is drawn.
-    static QHash<QString, QList<EntityColumn>> cache;
-    static QString cachedFor;
-    const QString language = QCoreApplication::translate("EntityColumns", "Name");
-    if (cachedFor != language) {
-        cache.clear();
-        cachedFor = language;
-    }
-    auto it = cache.find(entity);
-    if (it != cache.end()) return *it;
-    QList<EntityColumn> c;
-    const QString name = QCoreApplication::translate("EntityColumns", "Name"),
-                  tags = QCoreApplication::translate("EntityColumns", "Tags");
-    if (entity == QLatin1String("services"))
-        c = {{name, "name"},
-             {QCoreApplication::translate("EntityColumns", "Protocol"), "protocol"},
-             {QCoreApplication::translate("EntityColumns", "Host"), "host"},
-             {QCoreApplication::translate("EntityColumns", "Port"), "port"},
-             {QCoreApplication::translate("EntityColumns", "Path"), "path"},
-             {QCoreApplication::translate("EntityColumns", "Enabled"), "enabled"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("routes"))
-        c = {{name, "name"},
-             {QCoreApplication::translate("EntityColumns", "Hosts"), "hosts"},
-             {QCoreApplication::translate("EntityColumns", "Paths"), "paths"},
-             {QCoreApplication::translate("EntityColumns", "Methods"), "methods"},
-             {QCoreApplication::translate("EntityColumns", "Protocols"), "protocols"},
-             {QCoreApplication::translate("EntityColumns", "Service"), "service"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("upstreams"))
-        c = {{name, "name"},
-             {QCoreApplication::translate("EntityColumns", "Algorithm"), "algorithm"},
-             {QCoreApplication::translate("EntityColumns", "Slots"), "slots"},
-             {QCoreApplication::translate("EntityColumns", "Hash on"), "hash_on"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("targets"))
-        c = {{QCoreApplication::translate("EntityColumns", "Target"), "target"},
-             {QCoreApplication::translate("EntityColumns", "Weight"), "weight"},
-             {QCoreApplication::translate("EntityColumns", "Upstream"), "upstream"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("consumers"))
-        c = {{QCoreApplication::translate("EntityColumns", "Username"), "username"},
-             {QCoreApplication::translate("EntityColumns", "Custom id"), "custom_id"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("plugins"))
-        c = {{name, "name"},
-             {QCoreApplication::translate("EntityColumns", "Enabled"), "enabled"},
-             {QCoreApplication::translate("EntityColumns", "Service"), "service"},
-             {QCoreApplication::translate("EntityColumns", "Route"), "route"},
-             {QCoreApplication::translate("EntityColumns", "Consumer"), "consumer"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("certificates"))
-        c = {{QCoreApplication::translate("EntityColumns", "SNIs"), "snis"},
-             {QCoreApplication::translate("EntityColumns", "Id"), "id"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("snis"))
-        c = {{name, "name"},
-             {QCoreApplication::translate("EntityColumns", "Certificate"), "certificate"},
-             {tags, "tags"}};
-    else if (entity == QLatin1String("ca_certificates"))
-        c = {{QCoreApplication::translate("EntityColumns", "Id"), "id"},
-             {QCoreApplication::translate("EntityColumns", "Fingerprint"), "cert_digest"},
-             {tags, "tags"}};
-    else
-        c = {{QCoreApplication::translate("EntityColumns", "Id"), "id"}};
-    return *cache.insert(entity, c);
+#define COLUMN(title, field)                                                                       \
+    { QT_TRANSLATE_NOOP("EntityColumns", title), QStringLiteral(field) }
+    static const QHash<QString, QList<EntityColumn>> columns = {
+        {QStringLiteral("services"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Name"), QStringLiteral("name")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Protocol"), QStringLiteral("protocol")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Host"), QStringLiteral("host")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Port"), QStringLiteral("port")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Path"), QStringLiteral("path")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Enabled"), QStringLiteral("enabled")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("routes"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Name"), QStringLiteral("name")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Hosts"), QStringLiteral("hosts")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Paths"), QStringLiteral("paths")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Methods"), QStringLiteral("methods")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Protocols"), QStringLiteral("protocols")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Service"), QStringLiteral("service")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("upstreams"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Name"), QStringLiteral("name")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Algorithm"), QStringLiteral("algorithm")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Slots"), QStringLiteral("slots")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Hash on"), QStringLiteral("hash_on")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("targets"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Target"), QStringLiteral("target")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Weight"), QStringLiteral("weight")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Upstream"), QStringLiteral("upstream")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("consumers"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Username"), QStringLiteral("username")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Custom id"), QStringLiteral("custom_id")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("plugins"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Name"), QStringLiteral("name")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Enabled"), QStringLiteral("enabled")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Service"), QStringLiteral("service")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Route"), QStringLiteral("route")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Consumer"), QStringLiteral("consumer")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("certificates"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "SNIs"), QStringLiteral("snis")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Id"), QStringLiteral("id")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("snis"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Name"), QStringLiteral("name")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Certificate"), QStringLiteral("certificate")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+        {QStringLiteral("ca_certificates"),
+         {{QT_TRANSLATE_NOOP("EntityColumns", "Id"), QStringLiteral("id")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Fingerprint"), QStringLiteral("cert_digest")},
+          {QT_TRANSLATE_NOOP("EntityColumns", "Tags"), QStringLiteral("tags")}}},
+    };
+    static const QList<EntityColumn> fallback = {
+        {QT_TRANSLATE_NOOP("EntityColumns", "Id"), QStringLiteral("id")}};
+    const auto it = columns.find(entity);
+    return it == columns.end() ? fallback : *it;
+}
+
+QString columnTitle(const EntityColumn& column) {
+    return QCoreApplication::translate("EntityColumns", column.title);
 }
 
 QString displayValue(const QJsonValue& value) {

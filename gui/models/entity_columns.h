@@ -9,8 +9,8 @@
 namespace portico::gui {
 
 struct EntityColumn {
-    QString title;
-    QString field; // a top-level field of the entity
+    const char* title; // untranslated ("EntityColumns" context); see columnTitle()
+    QString field;     // a top-level field of the entity
 };
 
 // The entity lists the console edits, in the order of its navigation.
@@ -19,6 +19,9 @@ QStringList editableEntities();
 QString entityTitle(const QString& entity);
 // The entity's columns; the first is what names a row.
 const QList<EntityColumn>& entityColumns(const QString& entity);
+// A column's title in the current language (translated when asked, so a language switch
+// shows at once).
+QString columnTitle(const EntityColumn& column);
 // A field value as one line of text.
 QString displayValue(const QJsonValue& value);
 

@@ -129,7 +129,7 @@ QVariant EntityModel::headerData(int section, Qt::Orientation orientation, int r
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 ||
         section >= columns.size())
         return {};
-    return columns[section].title;
+    return columnTitle(columns[section]);
 }
 
 } // namespace portico::gui

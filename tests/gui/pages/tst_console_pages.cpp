@@ -402,13 +402,16 @@ void TestConsolePages::upstreamTargetsAndHealth() {
 void TestConsolePages::translations_data() {
     QTest::addColumn<QString>("language");
     QTest::addColumn<QString>("dashboard");
-    QTest::newRow("German") << "de" << QString::fromUtf8("Übersicht");
-    QTest::newRow("Simplified Chinese") << "zh_CN" << QString::fromUtf8("仪表板");
+    QTest::addColumn<QString>("protocol"); // a column title of the services table
+    QTest::newRow("German") << "de" << QString::fromUtf8("Übersicht") << "Protokoll";
+    QTest::newRow("Simplified Chinese")
+        << "zh_CN" << QString::fromUtf8("仪表板") << QString::fromUtf8("协议");
 }
 
 void TestConsolePages::translations() {
     QFETCH(QString, language);
     QFETCH(QString, dashboard);
+    QFETCH(QString, protocol);
     QTranslator translator;
     QVERIFY(translator.load(QStringLiteral(":/i18n/portico_%1.qm").arg(language)));
     QVERIFY(QCoreApplication::installTranslator(&translator));
