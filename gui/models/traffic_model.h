@@ -14,7 +14,8 @@ class TrafficModel : public QAbstractTableModel {
 public:
     static constexpr int kMaxRows = 1000;
     static constexpr int SampleRole = Qt::UserRole + 1; // the whole sample, a QJsonObject
-    enum Column { Time, Method, Host, Path, Status, Latency, Route, Service, Columns };
+    // Consumer is filled once authentication plugins identify consumers.
+    enum Column { Time, Method, Host, Path, Status, Latency, Route, Service, Consumer, Columns };
 
     using QAbstractTableModel::QAbstractTableModel;
     // A `requests` event: {"data": [sample, ...]}.

@@ -47,6 +47,7 @@ DashboardPage::DashboardPage(Session* session, QWidget* parent)
     m_top->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_top->verticalHeader()->hide();
     m_top->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_top->setSortingEnabled(true); // by traffic (the default) or by errors
     grid->addWidget(m_top, 2, 1);
     grid->setRowStretch(1, 1);
     grid->setRowStretch(2, 1);
@@ -179,13 +180,22 @@ void DashboardPage::updateTop() {
     collect(m_session->metrics()->lastServices(), QStringLiteral("services"), tr("service"));
     std::sort(rows.begin(), rows.end(),
               [](const Row& a, const Row& b) { return a.requests > b.requests; });
+    const int sortColumn = m_top->horizontalHeader()->sortIndicatorSection();
+    const Qt::SortOrder order = m_top->horizontalHeader()->sortIndicatorOrder();
+    m_top->setSortingEnabled(false);
     m_top->setRowCount(static_cast<int>(rows.size()));
     for (int i = 0; i < rows.size(); ++i) {
         m_top->setItem(i, 0, new QTableWidgetItem(rows[i].name));
         m_top->setItem(i, 1, new QTableWidgetItem(rows[i].kind));
-        m_top->setItem(i, 2, new QTableWidgetItem(QString::number(rows[i].requests)));
-        m_top->setItem(i, 3, new QTableWidgetItem(QString::number(rows[i].errors)));
+        // Numbers as numbers, so that sorting by errors orders them right.
+        for (const auto& [column, value] : {std::pair{2, rows[i].requests}, {3, rows[i].errors}}) {
+            auto* item = new QTableWidgetItem;
+            item->setData(Qt::DisplayRole, value);
+            m_top->setItem(i, column, item);
+        }
     }
+    m_top->setSortingEnabled(true);
+    m_top->sortItems(sortColumn < 0 ? 2 : sortColumn, sortColumn < 0 ? Qt::DescendingOrder : order);
 }
 
 } // namespace portico::gui
