@@ -769,6 +769,10 @@
         <source>Service</source>
         <translation>Dienst</translation>
     </message>
+    <message>
+        <source>Consumer</source>
+        <translation>Verbraucher</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::TrafficPage</name>

@@ -769,6 +769,10 @@
         <source>Service</source>
         <translation>服务</translation>
     </message>
+    <message>
+        <source>Consumer</source>
+        <translation>消费者</translation>
+    </message>
 </context>
 <context>
     <name>portico::gui::TrafficPage</name>

@@ -69,6 +69,8 @@ QVariant TrafficModel::data(const QModelIndex& index, int role) const {
         return text("route");
     case Service:
         return text("service");
+    case Consumer:
+        return text("consumer");
     default:
         return {};
     }
@@ -93,6 +95,8 @@ QVariant TrafficModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Route");
     case Service:
         return tr("Service");
+    case Consumer:
+        return tr("Consumer");
     default:
         return {};
     }
