@@ -32,6 +32,8 @@ Session::Session(QObject* parent) : QObject(parent) {
                 refreshStatus();
                 emit entityChanged(entity, id, op);
             });
+    m_traffic.setNameLookup(
+        [this](const QString& collection, const QString& id) { return nameOf(collection, id); });
     connect(&m_events, &EventStream::reset, this, &Session::reloadAll);
     connect(&m_events, &EventStream::metrics, &m_metrics, &MetricsHistory::add);
     connect(&m_events, &EventStream::requests, &m_traffic, &TrafficModel::add);

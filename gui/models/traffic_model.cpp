@@ -50,6 +50,10 @@ QVariant TrafficModel::data(const QModelIndex& index, int role) const {
                                : QVariant();
     if (role != Qt::DisplayRole) return {};
     auto text = [&](const char* key) { return s.value(QLatin1String(key)).toString(); };
+    auto named = [&](const char* collection, const char* key) {
+        const QString id = text(key);
+        return m_nameOf && !id.isEmpty() ? m_nameOf(QLatin1String(collection), id) : id;
+    };
     switch (index.column()) {
     case Time:
         return QDateTime::fromMSecsSinceEpoch(
@@ -66,11 +70,11 @@ QVariant TrafficModel::data(const QModelIndex& index, int role) const {
     case Latency:
         return QString::number(s.value(QStringLiteral("latency_ms")).toDouble(), 'f', 2);
     case Route:
-        return text("route");
+        return named("routes", "route");
     case Service:
-        return text("service");
+        return named("services", "service");
     case Consumer:
-        return text("consumer");
+        return named("consumers", "consumer");
     default:
         return {};
     }

@@ -6,6 +6,7 @@
 #include <QAbstractTableModel>
 #include <QJsonObject>
 #include <QList>
+#include <functional>
 
 namespace portico::gui {
 
@@ -23,6 +24,10 @@ public:
     void setPaused(bool paused) { m_paused = paused; }
     bool isPaused() const { return m_paused; }
     void clear();
+    // Shows route, service and consumer ids by name: (collection, id) -> text.
+    void setNameLookup(std::function<QString(const QString&, const QString&)> lookup) {
+        m_nameOf = std::move(lookup);
+    }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -33,6 +38,7 @@ public:
 private:
     QList<QJsonObject> m_rows; // newest first
     bool m_paused = false;
+    std::function<QString(const QString&, const QString&)> m_nameOf;
 };
 
 } // namespace portico::gui

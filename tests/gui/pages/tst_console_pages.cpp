@@ -260,6 +260,8 @@ void TestConsolePages::liveChartsAndTraffic() {
     const QModelIndex first = m_session->traffic()->index(0, TrafficModel::Path);
     QCOMPARE(first.data().toString(), QStringLiteral("/echo/x"));
     QCOMPARE(m_session->traffic()->index(0, TrafficModel::Status).data().toInt(), 200);
+    QCOMPARE(m_session->traffic()->index(0, TrafficModel::Service).data().toString(),
+             QStringLiteral("echo")); // by name, not id
     double total = 0;
     for (const auto& p : m_session->metrics()->points())
         total += p.requests;
