@@ -19,19 +19,16 @@ Session::Session(QObject* parent) : QObject(parent) {
     });
     connect(&m_events, &EventStream::changed, this,
             [this](const QString& entity, const QString& id, const QString& op) {
-                if (EntityModel* m = m_models.value(entity)) m->applyChange(id, op);
-                // Deleting a service or an upstream deletes what hangs off it.
-                if (op == QLatin1String("delete"))
-                    for (EntityModel* m : std::as_const(m_models))
-                        if (m->entity() != entity && m->rowCount() > 0 &&
-                            (entity == QLatin1String("services") ||
-                             entity == QLatin1String("upstreams") ||
-                             entity == QLatin1String("certificates") ||
-                             entity == QLatin1String("consumers")))
-                            m->reload();
-                refreshStatus();
+                // Cascaded deletions come as change events of their own. Changes are applied
+                // together a moment later: an import of thousands of entities then reloads the
+                // lists it touched instead of fetching each entity.
+                m_pending.append({entity, id, op});
+                m_settle.start();
                 emit entityChanged(entity, id, op);
             });
+    m_settle.setSingleShot(true);
+    m_settle.setInterval(50);
+    connect(&m_settle, &QTimer::timeout, this, &Session::applyPending);
     m_traffic.setNameLookup(
         [this](const QString& collection, const QString& id) { return nameOf(collection, id); });
     connect(&m_events, &EventStream::reset, this, &Session::reloadAll);
@@ -56,6 +53,22 @@ void Session::reloadAll() {
         m_info = r.json();
         emit infoChanged();
     });
+}
+
+void Session::applyPending() {
+    QHash<QString, int> perEntity;
+    for (const auto& c : std::as_const(m_pending))
+        ++perEntity[c.entity];
+    for (const auto& c : std::as_const(m_pending)) {
+        EntityModel* m = m_models.value(c.entity);
+        if (!m || perEntity.value(c.entity) > kReloadAbove) continue;
+        m->applyChange(c.id, c.op);
+    }
+    for (auto it = perEntity.begin(); it != perEntity.end(); ++it)
+        if (it.value() > kReloadAbove)
+            if (EntityModel* m = m_models.value(it.key())) m->reload();
+    m_pending.clear();
+    refreshStatus();
 }
 
 void Session::refreshStatus() {

@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
+#include <QTimer>
 
 namespace portico::gui {
 
@@ -44,6 +45,12 @@ signals:
     void entityChanged(const QString& entity, const QString& id, const QString& op);
 
 private:
+    struct Change {
+        QString entity, id, op;
+    };
+    // More changes than this to one list in one burst: reload it rather than fetch each.
+    static constexpr int kReloadAbove = 50;
+    void applyPending();
     void refreshStatus();
 
     AdminClient m_client;
@@ -53,6 +60,8 @@ private:
     TrafficModel m_traffic;
     QJsonObject m_status;
     QJsonObject m_info;
+    QList<Change> m_pending;
+    QTimer m_settle;
 };
 
 } // namespace portico::gui

@@ -56,6 +56,8 @@ void TestEntityModel::outsideChanges_data() {
     QTest::newRow("create") << "create";
     QTest::newRow("update") << "update";
     QTest::newRow("delete") << "delete";
+    QTest::newRow("an import of 80 in one revision") << "bulk";
+    QTest::newRow("and removing them again") << "unbulk";
 }
 
 void TestEntityModel::outsideChanges() {
@@ -78,9 +80,27 @@ void TestEntityModel::outsideChanges() {
         QTRY_COMPARE_WITH_TIMEOUT(m->data(m->index(row, 2)).toString(),
                                   QStringLiteral("changed.test"), 1000);
         QCOMPARE(m->rowCount(), before);
-    } else {
+    } else if (op == "delete") {
         QCOMPARE(api.request("DELETE", "/services/delta").status, 204);
         QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), before - 1, 1000);
+    } else {
+        // The live configuration with 80 more services (or without them again), applied as one
+        // revision: 80 change events in a burst, and the list reloaded once.
+        json config = api.request("GET", "/config").json();
+        json& services = config["services"];
+        if (op == "bulk") {
+            for (int i = 0; i < 80; ++i)
+                services.push_back({{"name", "bulk-" + std::to_string(i)}, {"host", "b.test"}});
+        } else {
+            services.erase(std::remove_if(services.begin(), services.end(),
+                                          [](const json& s) {
+                                              return s["name"].get<std::string>().starts_with(
+                                                  "bulk-");
+                                          }),
+                           services.end());
+        }
+        QCOMPARE(api.json("POST", "/config", config).status, 201);
+        QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), before + (op == "bulk" ? 80 : -80), 2000);
     }
     qInfo("%s seen by the model after %lld ms", qPrintable(op),
           static_cast<long long>(clock.elapsed()));
