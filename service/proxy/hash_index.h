@@ -76,6 +76,34 @@ private:
     std::size_t m_words = 0;
 };
 
+// A set of hashes that answers "certainly absent" or "maybe present" from a small bitmap (two
+// bits in one word per hash), so that most misses cost one load from memory kept in cache.
+class HashBloom {
+public:
+    void build(const std::vector<std::uint64_t>& hashes) {
+        std::size_t words = 1;
+        while (words * 64 < hashes.size() * 8 && words < (std::size_t{1} << 15))
+            words *= 2;
+        m_words.assign(words, 0);
+        for (const std::uint64_t h : hashes)
+            m_words[word(h)] |= bits(h);
+    }
+
+    bool mayContain(std::uint64_t hash) const {
+        if (m_words.empty()) return false;
+        const std::uint64_t b = bits(hash);
+        return (m_words[word(hash)] & b) == b;
+    }
+
+private:
+    std::size_t word(std::uint64_t h) const { return (h >> 32) & (m_words.size() - 1); }
+    static std::uint64_t bits(std::uint64_t h) {
+        return (std::uint64_t{1} << ((h >> 52) & 63)) | (std::uint64_t{1} << ((h >> 58) & 63));
+    }
+
+    std::vector<std::uint64_t> m_words;
+};
+
 // Keys are not stored: two keys with one hash share a slot, and whoever uses what a slot
 // points at checks it against the request (the router verifies the route it picks).
 class HashIndex {
@@ -91,29 +119,20 @@ public:
         while (slots < items.size() * 2)
             slots *= 2;
         m_slots.assign(slots, Slot{});
-        std::size_t words = 1;
-        while (words * 64 < items.size() * 8 && words < (std::size_t{1} << 15))
-            words *= 2;
-        m_bloom.assign(words, 0);
+        std::vector<std::uint64_t> hashes;
         for (const auto& [h, range] : items) {
             std::size_t s = h & (m_slots.size() - 1);
             while (m_slots[s].range.count != 0)
                 s = (s + 1) & (m_slots.size() - 1);
             m_slots[s] = Slot{h, range};
-            m_bloom[bloomWord(h)] |= bloomBits(h);
+            hashes.push_back(h);
         }
-    }
-
-    // Cheap and usually in cache: false means the hash is certainly absent.
-    bool mayContain(std::uint64_t hash) const {
-        if (m_bloom.empty()) return false;
-        const std::uint64_t bits = bloomBits(hash);
-        return (m_bloom[bloomWord(hash)] & bits) == bits;
+        m_bloom.build(hashes);
     }
 
     // The range stored for the hash; empty when there is none.
     Range find(std::uint64_t hash) const {
-        if (!mayContain(hash)) return {};
+        if (!m_bloom.mayContain(hash)) return {};
         for (std::size_t s = hash & (m_slots.size() - 1);; s = (s + 1) & (m_slots.size() - 1)) {
             const Slot& slot = m_slots[s];
             if (slot.range.count == 0 || slot.hash == hash) return slot.range;
@@ -125,14 +144,9 @@ private:
         std::uint64_t hash = 0;
         Range range; // count 0: an empty slot
     };
-    // Two bits in one word: a second probe into memory already loaded.
-    std::size_t bloomWord(std::uint64_t h) const { return (h >> 32) & (m_bloom.size() - 1); }
-    static std::uint64_t bloomBits(std::uint64_t h) {
-        return (std::uint64_t{1} << ((h >> 52) & 63)) | (std::uint64_t{1} << ((h >> 58) & 63));
-    }
 
     std::vector<Slot> m_slots; // a power of two, at most half full
-    std::vector<std::uint64_t> m_bloom;
+    HashBloom m_bloom;         // in front of the slots: most misses end there
 };
 
 } // namespace portico::proxy

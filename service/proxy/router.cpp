@@ -274,7 +274,7 @@ struct Router::Impl {
     // its rank in its own range (offset = rank, count = 1), which saves a memory load.
     std::vector<std::uint32_t> refs;
     HashIndex prefixes[kHostClasses];
-    HashIndex hostKeys[kHostClasses]; // which host keys have routes at all
+    HashBloom hostKeys[kHostClasses]; // which host keys have routes at all (maybe)
     // Bit n: some host key is n bytes long (bit 63: 63 or more). Most of the suffixes and
     // prefixes a request host is tried with for wildcards are turned away by this, unhashed.
     std::uint64_t keyLengths[kHostClasses] = {};
@@ -380,10 +380,7 @@ public:
                 items.emplace_back(hash, rangeOf(list));
             d.prefixes[c].build(items);
             d.lengths[c].build({m_texts[c].begin(), m_texts[c].end()});
-            items.clear();
-            for (const std::uint64_t h : m_hostKeys[c])
-                items.emplace_back(h, HashIndex::Range{0, 1});
-            d.hostKeys[c].build(items);
+            d.hostKeys[c].build({m_hostKeys[c].begin(), m_hostKeys[c].end()});
             d.keyLengths[c] = m_keyLengths[c];
             d.classBest[c] =
                 m_classBest[c] ? m_classBest[c] : d.matchers.data() + d.matchers.size();
