@@ -112,7 +112,6 @@ void SchemaForm::addFields(QFormLayout* layout, const QJsonArray& fields, const 
 SchemaForm::Field SchemaForm::makeField(const QString& path, const QJsonObject& spec) {
     Field f;
     f.path = path;
-    f.spec = spec;
     const QString type = typeOf(spec);
     const QJsonArray oneOf = spec.value(QStringLiteral("one_of")).toArray();
     const QJsonObject elements = spec.value(QStringLiteral("elements")).toObject();

@@ -41,7 +41,6 @@ public:
 private:
     struct Field {
         QString path;
-        QJsonObject spec;
         QWidget* editor = nullptr;
         QLabel* error = nullptr;
         std::function<void(const QJsonValue&)> set;
