@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -36,6 +37,9 @@ struct HealthChecker::Impl {
     // Checker thread only from here on.
     std::uint64_t generation = 0;
     std::vector<std::shared_ptr<asio::steady_timer>> timers;
+    // Probes in flight per upstream (its `concurrency` bounds them). Shared with the loops, which
+    // may outlive the generation that made them.
+    std::map<std::pair<std::uint64_t, const UpstreamInfo*>, std::shared_ptr<int>> probing;
     asio::ssl::context verifying{asio::ssl::context::tls_client};
     asio::ssl::context trusting{asio::ssl::context::tls_client};
 
@@ -134,7 +138,19 @@ awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
         co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
         if (ec || gen != generation) co_return;
         if (interval <= 0) continue;
+        // Wait for a free probe slot of this upstream.
+        auto& slot = probing[{gen, up}];
+        if (!slot) slot = std::make_shared<int>(0);
+        const std::shared_ptr<int> inFlight = slot;
+        while (*inFlight >= policy.concurrency && gen == generation) {
+            timer->expires_after(std::chrono::milliseconds(10));
+            co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+            if (ec) co_return;
+        }
+        if (gen != generation) co_return;
+        ++*inFlight;
         const auto event = co_await probe(policy, *target);
+        --*inFlight;
         if (gen != generation || !event) continue;
         if (target->health->record(*event, policy.active))
             log::notice("health", "upstream " + up->name + " target " + target->address + " is " +
@@ -195,6 +211,8 @@ void HealthChecker::update(std::shared_ptr<const ConfigSnapshot> snapshot) {
     Impl* d = m_impl.get();
     asio::post(d->ioc, [d, snap = std::move(snapshot)] {
         ++d->generation;
+        d->probing.clear(); // loops of earlier generations keep their own counters
+
         for (auto& t : d->timers)
             t->cancel();
         d->timers.clear();

@@ -65,6 +65,7 @@ HealthPolicy HealthPolicy::fromEntity(const json& hc) {
     const json& active = at(hc, "active");
     p.type = at(active, "type").is_string() ? at(active, "type").get<std::string>() : "http";
     p.timeoutSeconds = numberAt(active, "timeout", 1);
+    p.concurrency = std::max(1, static_cast<int>(numberAt(active, "concurrency", 10)));
     if (const json& v = at(active, "http_path"); v.is_string()) p.httpPath = v.get<std::string>();
     if (const json& v = at(active, "https_sni"); v.is_string()) p.httpsSni = v.get<std::string>();
     if (const json& v = at(active, "https_verify_certificate"); v.is_boolean())

@@ -32,6 +32,7 @@ struct HealthPolicy {
     // Active probing.
     std::string type = "http"; // tcp, http, https
     double timeoutSeconds = 1;
+    int concurrency = 10; // probes of one upstream's targets in flight at once
     std::string httpPath = "/";
     std::string httpsSni;
     bool httpsVerify = true;

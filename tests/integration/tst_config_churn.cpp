@@ -141,7 +141,7 @@ void TestConfigChurn::replaceUnderLoad() {
     QCOMPARE(node.local().json("POST", "/config", configFor(0, upstream.port(), 10)).status, 201);
 
     std::atomic<bool> stop{false}, changing{false};
-    std::vector<Loader> loaders(2, Loader{node.proxyPort(), stop, {}, {}, changing});
+    std::vector<Loader> loaders(2, Loader{node.proxyPort(), stop, {}, {}, changing, 0, {}});
     std::vector<std::thread> threads;
     // Stops and joins the load even when a check below fails and returns early.
     struct JoinGuard {

@@ -46,6 +46,8 @@ private slots:
     void manualHealth();
     void thresholdAndNoPeer();
     void deadTargetIsRetriedElsewhere();
+    void activeConcurrency_data();
+    void activeConcurrency();
 
 private:
     Pair makeUpstream(const std::string& name, const json& healthchecks);
@@ -321,6 +323,40 @@ void TestUpstreamHealth::deadTargetIsRetriedElsewhere() {
     p.a->clear();
     QCOMPARE(send(name, 8), 8);
     QCOMPARE(traffic(*p.a), 8);
+}
+
+void TestUpstreamHealth::activeConcurrency_data() {
+    QTest::addColumn<int>("concurrency");
+    QTest::newRow("one probe at a time") << 1;
+    QTest::newRow("two at a time") << 2;
+}
+
+void TestUpstreamHealth::activeConcurrency() {
+    // Two targets that are one slow back-end (by address and by name): probes overlap only as
+    // far as the upstream's `concurrency` lets them.
+    QFETCH(int, concurrency);
+    FakeUpstream backend;
+    Reply slow = Reply::with(200, "ok");
+    slow.delayMs = 300;
+    backend.setReply(slow);
+    const std::string name = "concurrency-" + std::to_string(concurrency);
+    const json checks = {{"active",
+                          {{"concurrency", concurrency},
+                           {"timeout", 2},
+                           {"healthy", {{"interval", 0.05}}},
+                           {"unhealthy", {{"interval", 0.05}}}}}};
+    auto api = m_node.local();
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", name}, {"healthchecks", checks}}).status,
+             201);
+    for (const char* host : {"127.0.0.1", "localhost"})
+        QCOMPARE(api.json("POST", QByteArray::fromStdString("/upstreams/" + name + "/targets"),
+                          {{"target", std::string(host) + ":" + std::to_string(backend.port())}})
+                     .status,
+                 201);
+    // Both targets are probed several times in this window.
+    QTRY_VERIFY_WITH_TIMEOUT(backend.requests().size() >= 6, 5000);
+    QCOMPARE(backend.maxBusy(), concurrency);
+    QCOMPARE(api.request("DELETE", QByteArray::fromStdString("/upstreams/" + name)).status, 204);
 }
 
 QTEST_MAIN(TestUpstreamHealth)

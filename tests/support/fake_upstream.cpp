@@ -205,6 +205,16 @@ void FakeUpstream::serve(int fd, int connection) {
             }
             buf.erase(0, total);
             if (reply.dropReused && ++served > 1) goto done;
+            // Busy from the request's arrival until its reply is on its way.
+            struct Busy {
+                std::atomic<int>& busy;
+                explicit Busy(std::atomic<int>& b, std::atomic<int>& most) : busy(b) {
+                    const int now = ++busy;
+                    for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);)
+                        ;
+                }
+                ~Busy() { --busy; }
+            } busy(m_busy, m_maxBusy);
             if (reply.delayMs > 0) {
                 for (int waited = 0; waited < reply.delayMs && !m_stop; waited += 10)
                     std::this_thread::sleep_for(std::chrono::milliseconds(10));

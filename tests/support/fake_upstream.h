@@ -63,6 +63,8 @@ public:
     std::vector<int> requestConnections() const;
     void clear();
     int connections() const { return m_connections; }
+    // The most requests it was answering at one time (a reply's delay counts as answering).
+    int maxBusy() const { return m_maxBusy; }
     // Over TLS, per connection in order: the common name of the client certificate, "" when
     // none was sent, "handshake failed: <reason>" when the handshake did not complete.
     std::vector<std::string> clientNames() const;
@@ -76,6 +78,8 @@ private:
     unsigned short m_port = 0;
     std::atomic<bool> m_stop{false};
     std::atomic<int> m_connections{0};
+    std::atomic<int> m_busy{0};
+    std::atomic<int> m_maxBusy{0};
     mutable std::mutex m_mutex; // guards m_reply, m_requests, m_threads, m_fds
     Reply m_reply;
     std::vector<std::string> m_requests;
