@@ -38,6 +38,7 @@ void EntityModel::fetchPage(const QString& offset, QList<QJsonObject> collected,
         }
         beginResetModel();
         m_rows = std::move(collected);
+        indexRows(0);
         endResetModel();
         m_loading = false;
         m_lastError.clear();
@@ -59,10 +60,14 @@ void EntityModel::applyChange(const QString& id, const QString& op) {
                   });
 }
 
+void EntityModel::indexRows(int from) {
+    if (from == 0) m_rowById.clear();
+    for (int i = from; i < m_rows.size(); ++i)
+        m_rowById.insert(m_rows[i].value(QStringLiteral("id")).toString(), i);
+}
+
 int EntityModel::rowOf(const QString& id) const {
-    for (int i = 0; i < m_rows.size(); ++i)
-        if (m_rows[i].value(QStringLiteral("id")).toString() == id) return i;
-    return -1;
+    return m_rowById.value(id, -1);
 }
 
 void EntityModel::upsert(const QJsonObject& entity) {
@@ -74,6 +79,7 @@ void EntityModel::upsert(const QJsonObject& entity) {
     }
     beginInsertRows({}, static_cast<int>(m_rows.size()), static_cast<int>(m_rows.size()));
     m_rows.append(entity);
+    indexRows(static_cast<int>(m_rows.size()) - 1);
     endInsertRows();
 }
 
@@ -82,6 +88,8 @@ void EntityModel::remove(const QString& id) {
     if (row < 0) return;
     beginRemoveRows({}, row, row);
     m_rows.removeAt(row);
+    m_rowById.remove(id);
+    indexRows(row); // the rows after it moved up
     endRemoveRows();
 }
 

@@ -4,6 +4,7 @@
 // fetched again). Columns come from entity_columns.h. GUI thread only; owns its rows.
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -51,10 +52,14 @@ private:
     void fetchPage(const QString& offset, QList<QJsonObject> collected, int generation);
     void upsert(const QJsonObject& entity);
     void remove(const QString& id);
+    // Brings the id -> row index up to date for the rows from `from` on.
+    void indexRows(int from);
 
     AdminClient* m_client;
     QString m_entity;
     QList<QJsonObject> m_rows;
+    // rowOf() is asked for every reference drawn (names in other tables, the route map).
+    QHash<QString, int> m_rowById;
     bool m_loading = false;
     int m_generation = 0;
     QString m_lastError;

@@ -81,7 +81,15 @@ void TestEntityModel::outsideChanges() {
                                   QStringLiteral("changed.test"), 1000);
         QCOMPARE(m->rowCount(), before);
     } else if (op == "delete") {
+        // One from the middle first: the rows after it move up.
+        QCOMPARE(api.json("POST", "/services", {{"name", "delta2"}, {"host", "d.test"}}).status,
+                 201);
+        QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), before + 1, 1000);
         QCOMPARE(api.request("DELETE", "/services/delta").status, 204);
+        QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), before, 1000);
+        for (int r = 0; r < m->rowCount(); ++r)
+            QCOMPARE(m->rowOf(m->entityAt(r).value("id").toString()), r);
+        QCOMPARE(api.request("DELETE", "/services/delta2").status, 204);
         QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), before - 1, 1000);
     } else {
         // The live configuration with 80 more services (or without them again), applied as one
@@ -102,6 +110,9 @@ void TestEntityModel::outsideChanges() {
         QCOMPARE(api.json("POST", "/config", config).status, 201);
         QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), before + (op == "bulk" ? 80 : -80), 2000);
     }
+    // Every row is found again by its id (the model's index follows inserts and removals).
+    for (int r = 0; r < m->rowCount(); ++r)
+        QCOMPARE(m->rowOf(m->entityAt(r).value("id").toString()), r);
     qInfo("%s seen by the model after %lld ms", qPrintable(op),
           static_cast<long long>(clock.elapsed()));
 }
