@@ -41,16 +41,19 @@ std::pair<std::string, int> hostAndPort(const std::string& s) {
     return {toLower(s.substr(0, colon)), std::atoi(s.c_str() + colon + 1)};
 }
 
+// Whether a host fits a wildcard's fixed part: "*.x" needs a label before ".x", "x.*" one after.
+bool wildcardFits(bool leading, std::string_view fixed, std::string_view host) {
+    return host.size() > fixed.size() &&
+           (leading ? host.ends_with(fixed) : host.starts_with(fixed));
+}
+
 struct Wildcard {
     bool leading = true; // "*.example.com" (else "example.*")
     std::string fixed;   // ".example.com" or "example."
     int port = -1;
 
     bool matches(std::string_view host, int reqPort) const {
-        if (port >= 0 && port != reqPort) return false;
-        if (host.size() <= fixed.size()) return false;
-        return leading ? host.compare(host.size() - fixed.size(), fixed.size(), fixed) == 0
-                       : host.compare(0, fixed.size(), fixed) == 0;
+        return (port < 0 || port == reqPort) && wildcardFits(leading, fixed, host);
     }
 };
 
@@ -218,9 +221,7 @@ bool Matcher::reaches(std::string_view arena, std::string_view host, int port,
             const std::string_view s = t.substr(at + 5, length);
             at += 5 + length;
             if (rulePort != 0 && rulePort != port) continue;
-            hostOk = rule == 0 ? host == s
-                               : host.size() > s.size() &&
-                                     (rule == 1 ? host.ends_with(s) : host.starts_with(s));
+            hostOk = rule == 0 ? host == s : wildcardFits(rule == 1, s, host);
         }
         if (!hostOk) return false;
     }
