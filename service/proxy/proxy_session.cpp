@@ -54,7 +54,7 @@ void UpstreamPool::giveTls(const std::string& key, std::unique_ptr<IdleTlsConnec
 awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ctx) {
     error_code ec;
     ConnectionInfo conn{socket.remote_endpoint(ec).address().to_string(), "http", {}};
-    beast::tcp_stream client(std::move(socket));
+    TimedSocket client(std::move(socket));
     co_await detail::serveConnection(client, conn, ctx);
     client.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     client.socket().close(ec);

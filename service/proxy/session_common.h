@@ -9,6 +9,7 @@
 #include "proxy/plugin_chain.h"
 #include "proxy/proxy_session.h"
 #include "proxy/request_checks.h"
+#include "proxy/timed_socket.h"
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -18,7 +19,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
@@ -243,7 +243,7 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
             co_await http::async_read_some(in, inBuffer, p,
                                            asio::redirect_error(use_awaitable, ec));
             if (ec == http::error::need_buffer) ec = {};
-            if (ec) co_return RelayResult{ec, true};
+            if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(in), ec), true};
             n = buf.size() - p.get().body().size;
             // Nothing new yet (a chunk header only): read on.
             if (n == 0 && !p.is_done() && headSent) continue;
@@ -268,7 +268,7 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
             beast::get_lowest_layer(out).expires_after(writeTimeout);
             co_await asio::async_write(out, std::span(out5.data(), k),
                                        asio::redirect_error(use_awaitable, ec));
-            if (ec) co_return RelayResult{ec, false};
+            if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(out), ec), false};
         }
         headSent = true;
         if (last) break;

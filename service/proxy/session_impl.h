@@ -163,6 +163,7 @@ awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer
     if (!ec)
         co_await http::async_read_header(client, clientBuffer, req,
                                          asio::redirect_error(use_awaitable, ec));
+    ec = timeoutOr(beast::get_lowest_layer(client), ec);
     if (ec) {
         if (ec == http::error::header_limit)
             co_await sendError(client, ctx.stats, rc, 431, "Request header fields too large",

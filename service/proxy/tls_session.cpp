@@ -17,7 +17,7 @@ awaitable<void> runTlsProxySession(asio::ip::tcp::socket socket, asio::ssl::cont
                                    SessionContext& ctx) {
     error_code ec;
     ConnectionInfo conn{socket.remote_endpoint(ec).address().to_string(), "https", {}};
-    beast::ssl_stream<beast::tcp_stream> client(beast::tcp_stream(std::move(socket)), tls);
+    beast::ssl_stream<TimedSocket> client(TimedSocket(std::move(socket)), tls);
     {
         // The snapshot current at the handshake supplies the certificates; holding it here
         // keeps them alive until the servername callback has used them.

@@ -12,8 +12,8 @@
 
 namespace portico::proxy {
 
-using PlainUpstream = beast::tcp_stream;
-using TlsUpstream = beast::ssl_stream<beast::tcp_stream>;
+using PlainUpstream = TimedSocket;
+using TlsUpstream = beast::ssl_stream<TimedSocket>;
 
 struct IdleTlsConnection {
     explicit IdleTlsConnection(TlsUpstream s) : stream(std::move(s)) {}
@@ -62,10 +62,10 @@ template <class Up> struct UpstreamExchange {
     Clock::time_point started;
 };
 
-inline beast::tcp_stream& tcpOf(PlainUpstream& s) {
+inline TimedSocket& tcpOf(PlainUpstream& s) {
     return s;
 }
-inline beast::tcp_stream& tcpOf(TlsUpstream& s) {
+inline TimedSocket& tcpOf(TlsUpstream& s) {
     return beast::get_lowest_layer(s);
 }
 
@@ -88,16 +88,17 @@ inline void givePooled(UpstreamPool& pool, const std::string& key, PlainUpstream
     pool.give(key, s.release_socket());
 }
 inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& s) {
+    tcpOf(s).expires_never(); // an idle connection is closed by the pool's checks, not a timer
     pool.giveTls(key, std::make_unique<IdleTlsConnection>(std::move(s)));
 }
 
 // A new connection is usable once TCP is up (plain) or the handshake passed (TLS).
-inline awaitable<error_code> openUpstream(beast::tcp_stream tcp, std::optional<PlainUpstream>& out,
+inline awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<PlainUpstream>& out,
                                           const ServiceInfo&, const std::string&) {
     out.emplace(std::move(tcp));
     co_return error_code{};
 }
-inline awaitable<error_code> openUpstream(beast::tcp_stream tcp, std::optional<TlsUpstream>& out,
+inline awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpstream>& out,
                                           const ServiceInfo& svc, const std::string& name) {
     out.emplace(std::move(tcp), svc.tls->context());
     SSL* ssl = out->native_handle();
@@ -110,7 +111,7 @@ inline awaitable<error_code> openUpstream(beast::tcp_stream tcp, std::optional<T
     beast::get_lowest_layer(*out).expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
     co_await out->async_handshake(asio::ssl::stream_base::client,
                                   asio::redirect_error(use_awaitable, ec));
-    co_return ec;
+    co_return timeoutOr(beast::get_lowest_layer(*out), ec);
 }
 
 template <class Client, class Up>
@@ -124,12 +125,14 @@ awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>
                takePooled(f.ctx.pool, x.key, x.upstream, f.client.get_executor(), !f.replayable);
     if (!x.reused) {
         asio::ip::tcp::resolver resolver(f.client.get_executor());
-        beast::tcp_stream connecting(f.client.get_executor());
+        TimedSocket connecting(f.client.get_executor());
         connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
         auto endpoints = co_await resolver.async_resolve(host, std::to_string(port),
                                                          asio::redirect_error(use_awaitable, ec));
         if (!ec)
-            co_await connecting.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
+            co_await asio::async_connect(connecting.socket(), endpoints,
+                                         asio::redirect_error(use_awaitable, ec));
+        ec = timeoutOr(connecting, ec);
         if (!ec) {
             connecting.socket().set_option(asio::ip::tcp::no_delay(true), ec);
             ec = co_await openUpstream(std::move(connecting), x.upstream, svc, f.tlsName);
@@ -175,6 +178,7 @@ awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>
         tcpOf(*x.upstream).expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
         co_await http::async_read_header(*x.upstream, x.buffer, *x.response,
                                          asio::redirect_error(use_awaitable, ec));
+        ec = timeoutOr(tcpOf(*x.upstream), ec);
         const unsigned status = ec ? 0 : x.response->get().result_int();
         if (ec || status >= 200) break;
         if (status == 101 && f.upgrade) break;

@@ -1,0 +1,118 @@
+#pragma once
+// Private to the proxy: a TCP socket with one coarse deadline. Include only where Asio is used
+// anyway (the session headers).
+//
+// Beast's basic_stream re-arms a timer for every read and write and routes each operation
+// through its own composed operation; on a proxied request that was a measurable share of
+// user-space time. Here setting a deadline is a clock read and a compare: the one timer of a
+// socket is armed at the earliest deadline it has been given and, when it fires early for a
+// deadline that has since moved later, sleeps again. Only a deadline earlier than the armed one
+// re-arms the timer. When a deadline passes, the socket is closed, which ends whatever operation
+// is pending with an error; expired() then tells a timeout from other failures.
+//
+// Operations go straight to the socket (no wrapping of handlers), so async_read_some and
+// async_write_some cost what the socket's own do. Owned and used by one worker thread.
+
+#include "net/asio_names.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <chrono>
+#include <memory>
+
+namespace portico::proxy {
+
+class TimedSocket {
+public:
+    using executor_type = asio::ip::tcp::socket::executor_type;
+    // The lowest layer itself: no next_layer(), so that beast::get_lowest_layer() of a TLS
+    // stream over it stops here.
+    using lowest_layer_type = TimedSocket;
+
+    explicit TimedSocket(const executor_type& ex)
+        : m_state(std::make_shared<State>(asio::ip::tcp::socket(ex))) {}
+    explicit TimedSocket(asio::ip::tcp::socket s)
+        : m_state(std::make_shared<State>(std::move(s))) {}
+    TimedSocket(TimedSocket&&) noexcept = default;
+    TimedSocket& operator=(TimedSocket&&) noexcept = default;
+    ~TimedSocket() {
+        if (m_state) m_state->timer.cancel();
+    }
+
+    executor_type get_executor() noexcept { return m_state->socket.get_executor(); }
+    asio::ip::tcp::socket& socket() noexcept { return m_state->socket; }
+    lowest_layer_type& lowest_layer() noexcept { return *this; }
+
+    // The socket is closed once `d` has passed, unless another deadline replaces this one
+    // first.
+    void expires_after(std::chrono::steady_clock::duration d) {
+        State& s = *m_state;
+        s.deadline = std::chrono::steady_clock::now() + d;
+        s.expired = false;
+        if (!s.armed || s.deadline < s.timer.expiry()) arm(m_state);
+    }
+    // No deadline (a tunnel between idle reads has its own).
+    void expires_never() { m_state->deadline = std::chrono::steady_clock::time_point::max(); }
+    // Whether the last deadline passed (and closed the socket).
+    bool expired() const noexcept { return m_state->expired; }
+
+    // Hands the socket over (to the idle pool) without a deadline.
+    asio::ip::tcp::socket release_socket() {
+        m_state->timer.cancel();
+        m_state->armed = false;
+        m_state->deadline = std::chrono::steady_clock::time_point::max();
+        return std::move(m_state->socket);
+    }
+
+    template <class Buffers, class Token>
+    auto async_read_some(const Buffers& buffers, Token&& token) {
+        return m_state->socket.async_read_some(buffers, std::forward<Token>(token));
+    }
+    template <class Buffers, class Token>
+    auto async_write_some(const Buffers& buffers, Token&& token) {
+        return m_state->socket.async_write_some(buffers, std::forward<Token>(token));
+    }
+
+private:
+    struct State {
+        explicit State(asio::ip::tcp::socket s)
+            : socket(std::move(s)), timer(socket.get_executor()) {}
+        asio::ip::tcp::socket socket;
+        asio::steady_timer timer;
+        std::chrono::steady_clock::time_point deadline =
+            std::chrono::steady_clock::time_point::max();
+        bool armed = false;
+        bool expired = false;
+    };
+
+    // The wait holds the state weakly: a socket destroyed with its timer pending is simply
+    // gone when the cancelled wait completes.
+    static void arm(const std::shared_ptr<State>& state) {
+        state->armed = true;
+        state->timer.expires_at(state->deadline);
+        state->timer.async_wait([weak = std::weak_ptr<State>(state)](error_code ec) {
+            if (ec) return; // re-armed or cancelled: a newer wait (if any) is pending
+            auto s = weak.lock();
+            if (!s) return;
+            s->armed = false;
+            if (s->deadline == std::chrono::steady_clock::time_point::max()) return;
+            if (std::chrono::steady_clock::now() < s->deadline) {
+                arm(s); // the deadline moved later meanwhile
+                return;
+            }
+            s->expired = true;
+            s->socket.close(ec);
+        });
+    }
+
+    std::shared_ptr<State> m_state;
+};
+
+// What a failed operation on `s` means: a passed deadline reads as Beast's timeout, whatever
+// the closed socket reported.
+inline error_code timeoutOr(const TimedSocket& s, error_code ec) {
+    return ec && s.expired() ? error_code(beast::error::timeout) : ec;
+}
+
+} // namespace portico::proxy
