@@ -5,6 +5,7 @@
 #include "core/hex.h"
 #include "core/text.h"
 #include "net/asio_names.h"
+#include "proxy/arena.h"
 #include "proxy/path_normalizer.h"
 #include "proxy/plugin_chain.h"
 #include "proxy/proxy_session.h"
@@ -41,6 +42,18 @@ namespace detail {
 
 // An upstream's response head may be as large as a client's request head may by default.
 inline constexpr std::uint32_t kUpstreamHeaderLimit = 32 * 1024;
+
+// Request and response heads keep their fields in the connection's arena.
+using HeadFields = http::basic_fields<ArenaAllocator<char>>;
+using RequestParser = http::parser<true, http::buffer_body, ArenaAllocator<char>>;
+using ResponseParser = http::parser<false, http::buffer_body, ArenaAllocator<char>>;
+using ProxiedRequest = http::request<http::buffer_body, HeadFields>;
+using ProxiedResponseHead = http::response_header<HeadFields>;
+
+template <class Parser> Parser makeParser(Arena& arena) {
+    return Parser(std::piecewise_construct, std::make_tuple(),
+                  std::make_tuple(ArenaAllocator<char>(arena)));
+}
 
 // Plugins' view of a Beast header.
 template <class Fields> class FieldsAccess final : public HeaderAccess {
@@ -226,10 +239,10 @@ std::string headBytes(const http::header<isRequest, Fields>& h) {
 // buffer. `chunked` frames the body in chunks (the head says so); `bodyless` messages (HEAD
 // answers, 204, 304) send the head only. `tap` sees each piece of the body as it goes out
 // (the body_filter phase).
-template <bool isRequest, class In, class Out, class Tap>
+template <bool isRequest, class Allocator, class In, class Out, class Tap>
 awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
-                                    http::parser<isRequest, http::buffer_body>& p, Out& out,
-                                    const std::string& head, bool chunked, bool bodyless,
+                                    http::parser<isRequest, http::buffer_body, Allocator>& p,
+                                    Out& out, const std::string& head, bool chunked, bool bodyless,
                                     std::vector<char>& buf, std::chrono::milliseconds readTimeout,
                                     std::chrono::milliseconds writeTimeout, Tap tap) {
     error_code ec;

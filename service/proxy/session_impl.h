@@ -24,8 +24,7 @@ template <class Request> bool asksUpgrade(const Request& head) {
 }
 
 template <class Request>
-std::string upgradeRequested(const Request& head,
-                             const http::request_parser<http::buffer_body>& req,
+std::string upgradeRequested(const Request& head, const RequestParser& req,
                              const CompiledRoute& route, const std::string& listenerProtocol) {
     if (!asksUpgrade(head) || !req.is_done() || head.chunked()) return {};
     const std::string upgrade(head[http::field::upgrade]);
@@ -50,11 +49,11 @@ struct UpstreamHead {
 // joined to the service path, Host, the forwarding headers (believed from trusted peers only),
 // framing, and the Upgrade pair when the request may switch.
 template <class Request>
-UpstreamHead rewriteForUpstream(Request& head, const http::request_parser<http::buffer_body>& req,
-                                const ConnectionInfo& conn, const SessionContext& ctx,
-                                const ConfigSnapshot& snap, const ServiceInfo& svc,
-                                const RouteMatch& match, const std::string& host, int port,
-                                const NormalizedPath& norm, const std::string& query) {
+UpstreamHead rewriteForUpstream(Request& head, const RequestParser& req, const ConnectionInfo& conn,
+                                const SessionContext& ctx, const ConfigSnapshot& snap,
+                                const ServiceInfo& svc, const RouteMatch& match,
+                                const std::string& host, int port, const NormalizedPath& norm,
+                                const std::string& query) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
     const bool chunked = head.chunked();
@@ -118,8 +117,8 @@ UpstreamHead rewriteForUpstream(Request& head, const http::request_parser<http::
 // refused with an answer.
 template <class Client>
 awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer,
-                                http::request_parser<http::buffer_body>& req, SessionContext& ctx,
-                                RequestContext& rc, bool first) {
+                                RequestParser& req, SessionContext& ctx, RequestContext& rc,
+                                bool first) {
     error_code ec;
     const std::size_t headerLimit = ctx.limits.maxHeaderSize;
     req.header_limit(static_cast<std::uint32_t>(headerLimit));
@@ -195,6 +194,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     // plain array in a coroutine frame).
     std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
     beast::flat_buffer upstreamBuffer;
+    Arena arena(4096);
     bool first = true;
     while (!ctx.stopping) {
         RequestContext rc;
@@ -205,7 +205,9 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         std::string method, host;
         NormalizedPath norm;
         RequestFinish finish{rc, ctx.metrics};
-        http::request_parser<http::buffer_body> req;
+        // The previous request's heads are gone (they lived in this iteration).
+        arena.reset();
+        RequestParser req = makeParser<RequestParser>(arena);
         if (!co_await readRequestHead(client, clientBuffer, req, ctx, rc, first)) break;
         first = false;
         rc.started = Clock::now();
@@ -318,7 +320,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
 
         // rewrite and access: plugins see the request as the client sent it (after the checks
         // above) and may answer it themselves.
-        FieldsAccess<http::request<http::buffer_body>> requestFields(head);
+        FieldsAccess<ProxiedRequest> requestFields(head);
         rc.request = &requestFields;
         PhaseResult early;
         if (chain->has(Plugin::Rewrite)) early = chain->rewrite(rc);
@@ -356,6 +358,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                              requestChunk,
                              responseChunk,
                              upstreamBuffer,
+                             arena,
                              up.expectContinue,
                              up.clientKeepAlive,
                              !up.upgradeTo.empty()};

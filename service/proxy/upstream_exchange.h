@@ -26,7 +26,7 @@ namespace detail {
 template <class Client> struct Forwarding {
     Client& client;
     beast::flat_buffer& clientBuffer;
-    http::request_parser<http::buffer_body>& req;
+    RequestParser& req;
     const ServiceInfo& svc;
     const UpstreamInfo* balanced; // the service's host names an upstream
     std::string tlsName;          // SNI and verified name towards an https service
@@ -36,6 +36,7 @@ template <class Client> struct Forwarding {
     std::vector<char>& requestChunk;
     std::vector<char>& responseChunk;
     beast::flat_buffer& upstreamBuffer;
+    Arena& arena; // the heads' fields
     bool expectContinue;
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
@@ -58,7 +59,7 @@ template <class Up> struct UpstreamExchange {
     // from request to request instead of allocated for each.
     beast::flat_buffer& buffer;
     explicit UpstreamExchange(beast::flat_buffer& b) : buffer(b) { buffer.consume(buffer.size()); }
-    std::optional<http::response_parser<http::buffer_body>> response;
+    std::optional<ResponseParser> response;
     Clock::time_point started;
 };
 
@@ -115,8 +116,8 @@ inline awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpst
 }
 
 template <class Client, class Up>
-awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>& head,
-                         const std::string& host, int port, bool fresh, UpstreamExchange<Up>& x) {
+awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std::string& host,
+                         int port, bool fresh, UpstreamExchange<Up>& x) {
     const ServiceInfo& svc = f.svc;
     error_code ec;
     x.key = host + ":" + std::to_string(port);
@@ -171,7 +172,8 @@ awaitable<void> exchange(Forwarding<Client>& f, http::request<http::buffer_body>
     // Interim 1xx responses are consumed here (a bounded number). 101 ends the head only when
     // the request asked to upgrade; unasked, it is a broken upstream.
     for (int interim = 0;; ++interim) {
-        x.response.emplace();
+        x.response.emplace(std::piecewise_construct, std::make_tuple(),
+                           std::make_tuple(ArenaAllocator<char>(f.arena)));
         x.response->header_limit(kUpstreamHeaderLimit);
         x.response->body_limit(boost::none);
         if (head.method() == http::verb::head) x.response->skip(true);
@@ -234,7 +236,7 @@ awaitable<void> tunnel(Forwarding<Client>& f, Up& upstream, beast::flat_buffer& 
 // Connect (with retries over targets), send, relay the response. True when the client
 // connection may carry another request.
 template <class Client, class Up>
-awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>& head) {
+awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     const ServiceInfo& svc = f.svc;
     RequestContext& rc = f.rc;
     // A failed connection attempt counts against the service's `retries` and is retried on
@@ -335,7 +337,7 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
     const auto resLength = res.content_length();
     stripHopByHop(rhead);
     if (!f.setCookie.empty()) rhead.insert(http::field::set_cookie, f.setCookie);
-    FieldsAccess<http::response_header<>> responseFields(rhead);
+    FieldsAccess<ProxiedResponseHead> responseFields(rhead);
     rc.response = &responseFields;
     if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(rc);
     rc.response = nullptr;
@@ -345,10 +347,11 @@ awaitable<bool> forward(Forwarding<Client>& f, http::request<http::buffer_body>&
         // named), then both connections carry the new protocol.
         rhead.set(http::field::connection, "upgrade");
         rhead.set(http::field::upgrade, upgradeTo);
-        http::response<http::empty_body> switched{rhead};
+        const std::string switched = headBytes(rhead);
         beast::get_lowest_layer(f.client).expires_after(30s);
         error_code ec;
-        co_await http::async_write(f.client, switched, asio::redirect_error(use_awaitable, ec));
+        co_await asio::async_write(f.client, asio::buffer(switched),
+                                   asio::redirect_error(use_awaitable, ec));
         if (!ec) co_await tunnel(f, upstream, x.buffer);
         co_return false;
     }

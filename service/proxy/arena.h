@@ -1,0 +1,76 @@
+#pragma once
+// Private to the proxy: the memory a connection's request and response heads live in.
+//
+// Every header field Beast stores is a heap allocation of its own, and so are the start
+// line's strings: about twenty allocations and frees per proxied request. The fields of one
+// request are short-lived and die together, so they are carved out of one block kept for the
+// connection and given back all at once when the next request begins. Freeing a single piece
+// does nothing; what does not fit the block comes from the heap and is returned at reset().
+// Owned by one connection, used by its worker thread only.
+
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace portico::proxy {
+
+class Arena {
+public:
+    explicit Arena(std::size_t blockSize) : m_block(new char[blockSize]), m_size(blockSize) {}
+    Arena(const Arena&) = delete;
+    Arena& operator=(const Arena&) = delete;
+    ~Arena() { reset(); }
+
+    void* allocate(std::size_t n, std::size_t align) {
+        const std::size_t start = (m_used + align - 1) & ~(align - 1);
+        if (start + n <= m_size) {
+            m_used = start + n;
+            return m_block.get() + start;
+        }
+        void* p = ::operator new(n, std::align_val_t(align));
+        m_overflow.push_back({p, align});
+        return p;
+    }
+
+    // Everything handed out since the last reset is dead: its owners are gone.
+    void reset() {
+        for (const auto& o : m_overflow)
+            ::operator delete(o.first, std::align_val_t(o.second));
+        m_overflow.clear();
+        m_used = 0;
+    }
+
+private:
+    std::unique_ptr<char[]> m_block;
+    std::size_t m_size;
+    std::size_t m_used = 0;
+    std::vector<std::pair<void*, std::size_t>> m_overflow;
+};
+
+// A standard allocator over an Arena, for Beast's fields.
+template <class T> class ArenaAllocator {
+public:
+    using value_type = T;
+    explicit ArenaAllocator(Arena& a) noexcept : m_arena(&a) {}
+    template <class U> ArenaAllocator(const ArenaAllocator<U>& o) noexcept : m_arena(o.arena()) {}
+
+    T* allocate(std::size_t n) {
+        return static_cast<T*>(m_arena->allocate(n * sizeof(T), alignof(T)));
+    }
+    void deallocate(T*, std::size_t) noexcept {}
+    Arena* arena() const noexcept { return m_arena; }
+
+    template <class U> bool operator==(const ArenaAllocator<U>& o) const noexcept {
+        return m_arena == o.arena();
+    }
+    template <class U> bool operator!=(const ArenaAllocator<U>& o) const noexcept {
+        return m_arena != o.arena();
+    }
+
+private:
+    Arena* m_arena;
+};
+
+} // namespace portico::proxy
