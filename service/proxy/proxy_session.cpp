@@ -16,21 +16,21 @@ bool quietWhileIdle(int fd) {
 UpstreamPool::UpstreamPool() = default;
 UpstreamPool::~UpstreamPool() = default;
 
-bool UpstreamPool::take(const std::string& key, asio::ip::tcp::socket& out, bool checkIdle) {
+bool UpstreamPool::take(const std::string& key, std::optional<TimedSocket>& out, bool checkIdle) {
     auto it = m_idle.find(key);
     while (it != m_idle.end() && !it->second.empty()) {
         Idle idle = std::move(it->second.back());
         it->second.pop_back();
         const bool fresh = std::chrono::steady_clock::now() - idle.parked < std::chrono::seconds(1);
-        if ((!checkIdle && fresh) || quietWhileIdle(idle.socket.native_handle())) {
-            out = std::move(idle.socket);
+        if ((!checkIdle && fresh) || quietWhileIdle(idle.socket.socket().native_handle())) {
+            out.emplace(std::move(idle.socket));
             return true;
         }
     }
     return false;
 }
 
-void UpstreamPool::give(const std::string& key, asio::ip::tcp::socket s) {
+void UpstreamPool::give(const std::string& key, TimedSocket s) {
     auto& list = m_idle[key];
     if (list.size() < kMaxIdlePerKey)
         list.push_back({std::move(s), std::chrono::steady_clock::now()});

@@ -7,6 +7,7 @@
 #include "proxy/config_snapshot.h"
 #include "proxy/proxy_metrics.h"
 #include "proxy/proxy_stats.h"
+#include "proxy/timed_socket.h"
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,14 +38,15 @@ public:
     static constexpr std::size_t kMaxIdlePerKey = 32;
     UpstreamPool();
     ~UpstreamPool();
-    bool take(const std::string& key, boost::asio::ip::tcp::socket& out, bool checkIdle = true);
-    void give(const std::string& key, boost::asio::ip::tcp::socket s);
+    // A pooled connection keeps its timer: taking and giving back allocate nothing.
+    bool take(const std::string& key, std::optional<TimedSocket>& out, bool checkIdle = true);
+    void give(const std::string& key, TimedSocket s);
     std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key);
     void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c);
 
 private:
     struct Idle {
-        boost::asio::ip::tcp::socket socket;
+        TimedSocket socket;
         std::chrono::steady_clock::time_point parked;
     };
     std::map<std::string, std::vector<Idle>> m_idle;

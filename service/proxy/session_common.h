@@ -40,6 +40,12 @@ struct ConnectionInfo {
 
 namespace detail {
 
+// What a failed operation on `s` means: a passed deadline reads as Beast's timeout, whatever
+// the closed socket reported.
+inline error_code timeoutOr(const TimedSocket& s, error_code ec) {
+    return ec && s.expired() ? error_code(beast::error::timeout) : ec;
+}
+
 // An upstream's response head may be as large as a client's request head may by default.
 inline constexpr std::uint32_t kUpstreamHeaderLimit = 32 * 1024;
 
@@ -171,23 +177,32 @@ awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestCon
 
 // Hop-by-hop headers, and every header the sender names in Connection, end at this hop.
 template <class Fields> void stripHopByHop(Fields& f) {
-    std::vector<std::string> named;
+    // Tokens are views into the Connection values, which stay until the end: a token naming
+    // Connection itself is left to the final erase. The common case names one or two.
+    std::array<std::string_view, 8> few;
+    std::vector<std::string_view> many;
+    std::size_t count = 0;
     for (auto it = f.find(http::field::connection);
          it != f.end() && it->name() == http::field::connection; ++it) {
-        std::string v(it->value());
+        const std::string_view v(it->value().data(), it->value().size());
         std::size_t start = 0;
         while (start < v.size()) {
             auto comma = v.find(',', start);
-            std::string token =
-                v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-            token.erase(0, token.find_first_not_of(" \t"));
-            token.erase(token.find_last_not_of(" \t") + 1);
-            if (!token.empty()) named.push_back(token);
-            if (comma == std::string::npos) break;
+            const std::string_view token = trim(v.substr(
+                start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+            if (!token.empty() && !beast::iequals(token, "connection")) {
+                if (count < few.size())
+                    few[count++] = token;
+                else
+                    many.push_back(token);
+            }
+            if (comma == std::string_view::npos) break;
             start = comma + 1;
         }
     }
-    for (const auto& n : named)
+    for (std::size_t i = 0; i < count; ++i)
+        f.erase(few[i]);
+    for (const auto n : many)
         f.erase(n);
     for (auto field :
          {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
@@ -216,10 +231,10 @@ struct RelayResult {
 // A message head as bytes: the start line (always HTTP/1.1) and the fields in order. Built by
 // hand rather than through Beast's serializer, whose per-field buffer sequences were the
 // largest user-space cost of a proxied request.
+// `out` is the connection's scratch string, reused from message to message.
 template <bool isRequest, class Fields>
-std::string headBytes(const http::header<isRequest, Fields>& h) {
-    std::string out;
-    out.reserve(512);
+const std::string& headBytes(const http::header<isRequest, Fields>& h, std::string& out) {
+    out.clear();
     if constexpr (isRequest)
         out.append(h.method_string()).append(" ").append(h.target()).append(" HTTP/1.1\r\n");
     else

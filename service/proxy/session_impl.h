@@ -195,6 +195,10 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
     beast::flat_buffer upstreamBuffer;
     Arena arena(4096);
+    std::string headText;
+    // The request's fields with lower-case names, for routing and the balancer; the strings
+    // are reused from request to request.
+    std::vector<std::pair<std::string, std::string>> headers;
     bool first = true;
     while (!ctx.stopping) {
         RequestContext rc;
@@ -219,10 +223,14 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         } busyGuard{ctx.busy};
         auto& head = req.get();
 
-        std::vector<std::pair<std::string, std::string>> headers;
+        std::size_t fieldCount = 0;
         for (const auto& f : head) {
-            headers.emplace_back(toLower(f.name_string()), std::string(f.value()));
+            if (fieldCount == headers.size()) headers.emplace_back();
+            auto& [name, value] = headers[fieldCount++];
+            assignLower(name, {f.name_string().data(), f.name_string().size()});
+            value.assign(f.value().data(), f.value().size());
         }
+        headers.resize(fieldCount);
         if (auto refusal =
                 checkRequestHead(head.version(), head.method_string(), head.target(), headers)) {
             co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
@@ -278,8 +286,9 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         }
         const bool keepAlive = head.keep_alive();
         static const PluginChain noPlugins; // no snapshot yet
-        const PluginChain* chain =
-            snap ? &snap->chainFor(match.route ? match.route->id : std::string()) : &noPlugins;
+        const PluginChain* chain = !snap         ? &noPlugins
+                                   : match.route ? &snap->chainFor(match.route->id)
+                                                 : &snap->chains.global;
         finish.chain = chain;
         if (match.route) {
             rc.routeId = match.route->id;
@@ -359,6 +368,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                              responseChunk,
                              upstreamBuffer,
                              arena,
+                             headText,
                              up.expectContinue,
                              up.clientKeepAlive,
                              !up.upgradeTo.empty()};

@@ -17,7 +17,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <memory>
 
@@ -52,18 +51,14 @@ public:
         s.expired = false;
         if (!s.armed || s.deadline < s.timer.expiry()) arm(m_state);
     }
-    // No deadline (a tunnel between idle reads has its own).
-    void expires_never() { m_state->deadline = std::chrono::steady_clock::time_point::max(); }
+    // No deadline (an idle pooled connection). A pending wait then ends without effect, and
+    // the next deadline re-uses the timer.
+    void expires_never() {
+        m_state->deadline = std::chrono::steady_clock::time_point::max();
+        m_state->expired = false;
+    }
     // Whether the last deadline passed (and closed the socket).
     bool expired() const noexcept { return m_state->expired; }
-
-    // Hands the socket over (to the idle pool) without a deadline.
-    asio::ip::tcp::socket release_socket() {
-        m_state->timer.cancel();
-        m_state->armed = false;
-        m_state->deadline = std::chrono::steady_clock::time_point::max();
-        return std::move(m_state->socket);
-    }
 
     template <class Buffers, class Token>
     auto async_read_some(const Buffers& buffers, Token&& token) {
@@ -108,11 +103,5 @@ private:
 
     std::shared_ptr<State> m_state;
 };
-
-// What a failed operation on `s` means: a passed deadline reads as Beast's timeout, whatever
-// the closed socket reported.
-inline error_code timeoutOr(const TimedSocket& s, error_code ec) {
-    return ec && s.expired() ? error_code(beast::error::timeout) : ec;
-}
 
 } // namespace portico::proxy

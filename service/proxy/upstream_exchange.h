@@ -36,7 +36,8 @@ template <class Client> struct Forwarding {
     std::vector<char>& requestChunk;
     std::vector<char>& responseChunk;
     beast::flat_buffer& upstreamBuffer;
-    Arena& arena; // the heads' fields
+    Arena& arena;          // the heads' fields
+    std::string& headText; // a head as sent, one message at a time
     bool expectContinue;
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
@@ -71,12 +72,9 @@ inline TimedSocket& tcpOf(TlsUpstream& s) {
 }
 
 inline bool takePooled(UpstreamPool& pool, const std::string& key,
-                       std::optional<PlainUpstream>& out, const asio::any_io_executor& ex,
+                       std::optional<PlainUpstream>& out, const asio::any_io_executor&,
                        bool checkIdle) {
-    asio::ip::tcp::socket socket(ex);
-    if (!pool.take(key, socket, checkIdle)) return false;
-    out.emplace(std::move(socket));
-    return true;
+    return pool.take(key, out, checkIdle);
 }
 inline bool takePooled(UpstreamPool& pool, const std::string& key, std::optional<TlsUpstream>& out,
                        const asio::any_io_executor&, bool) {
@@ -86,7 +84,8 @@ inline bool takePooled(UpstreamPool& pool, const std::string& key, std::optional
     return true;
 }
 inline void givePooled(UpstreamPool& pool, const std::string& key, PlainUpstream& s) {
-    pool.give(key, s.release_socket());
+    s.expires_never();
+    pool.give(key, std::move(s));
 }
 inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& s) {
     tcpOf(s).expires_never(); // an idle connection is closed by the pool's checks, not a timer
@@ -159,8 +158,8 @@ awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std:
     }
     x.started = Clock::now();
     const RelayResult sent = co_await relayMessage(
-        f.client, f.clientBuffer, f.req, *x.upstream, headBytes(head), head.chunked(), false,
-        f.requestChunk, std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
+        f.client, f.clientBuffer, f.req, *x.upstream, headBytes(head, f.headText), head.chunked(),
+        false, f.requestChunk, std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
         std::chrono::milliseconds(svc.writeTimeoutMs), [](std::string_view, bool) {});
     if (sent.ec) {
         x.outcome = sent.readSide ? UpstreamExchange<Up>::Outcome::ClientFailed
@@ -347,7 +346,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
         // named), then both connections carry the new protocol.
         rhead.set(http::field::connection, "upgrade");
         rhead.set(http::field::upgrade, upgradeTo);
-        const std::string switched = headBytes(rhead);
+        const std::string& switched = headBytes(rhead, f.headText);
         beast::get_lowest_layer(f.client).expires_after(30s);
         error_code ec;
         co_await asio::async_write(f.client, asio::buffer(switched),
@@ -366,7 +365,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     const bool bodyless =
         head.method() == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
     const RelayResult relayed = co_await relayMessage(
-        upstream, x.buffer, res, f.client, headBytes(rhead), rhead.chunked(), bodyless,
+        upstream, x.buffer, res, f.client, headBytes(rhead, f.headText), rhead.chunked(), bodyless,
         f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
         std::chrono::seconds(f.ctx.limits.sendTimeoutS),
         [&rc, &f](std::string_view piece, bool last) {

@@ -5,10 +5,15 @@
 namespace portico {
 
 std::string toLower(std::string_view s) {
-    std::string out(s);
+    std::string out;
+    assignLower(out, s);
+    return out;
+}
+
+void assignLower(std::string& out, std::string_view s) {
+    out.assign(s);
     for (auto& c : out)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 std::string_view trim(std::string_view s) {

@@ -8,6 +8,8 @@
 namespace portico {
 
 std::string toLower(std::string_view s);
+// `out` becomes the lower-case copy of `s`, reusing its storage.
+void assignLower(std::string& out, std::string_view s);
 // Without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view s);
 // lowerA must already be lower case.
