@@ -223,6 +223,23 @@ inline std::string upstreamPath(const ServiceInfo& svc, const RouteMatch& m,
     return base + rest;
 }
 
+// Feeds `p` what `buffer` already holds, as Beast's async_read_some would first do, but in
+// place: when no I/O is needed Beast posts its completion, a round trip through the scheduler
+// that most requests (a head read whole, a small body arriving with its head) would pay. False
+// when the parser needs bytes from the stream first; `ec` is then clear.
+template <bool isRequest>
+bool parseBuffered(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer, error_code& ec) {
+    ec = {};
+    if (buffer.size() == 0) return false;
+    const std::size_t used = p.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more || (!ec && used == 0)) {
+        ec = {};
+        return false;
+    }
+    return true;
+}
+
 struct RelayResult {
     error_code ec;
     bool readSide = false; // the failure was reading `in` (else writing `out`)
@@ -267,9 +284,11 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
         if (!p.is_done()) {
             p.get().body().data = buf.data();
             p.get().body().size = buf.size();
-            beast::get_lowest_layer(in).expires_after(readTimeout);
-            co_await http::async_read_some(in, inBuffer, p,
-                                           asio::redirect_error(use_awaitable, ec));
+            if (!parseBuffered(p, inBuffer, ec)) {
+                beast::get_lowest_layer(in).expires_after(readTimeout);
+                co_await http::async_read_some(in, inBuffer, p,
+                                               asio::redirect_error(use_awaitable, ec));
+            }
             if (ec == http::error::need_buffer) ec = {};
             if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(in), ec), true};
             n = buf.size() - p.get().body().size;

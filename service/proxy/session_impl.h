@@ -159,7 +159,10 @@ awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer
             co_return false;
         }
     }
-    if (!ec)
+    // The head is in the buffer: parsed in place, unless the parser disagrees about where it
+    // ends.
+    if (!ec) parseBuffered(req, clientBuffer, ec);
+    if (!ec && !req.is_header_done())
         co_await http::async_read_header(client, clientBuffer, req,
                                          asio::redirect_error(use_awaitable, ec));
     ec = timeoutOr(beast::get_lowest_layer(client), ec);
