@@ -175,40 +175,73 @@ awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestCon
     co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
 }
 
-// Hop-by-hop headers, and every header the sender names in Connection, end at this hop.
-template <class Fields> void stripHopByHop(Fields& f) {
-    // Tokens are views into the Connection values, which stay until the end: a token naming
-    // Connection itself is left to the final erase. The common case names one or two.
-    std::array<std::string_view, 8> few;
-    std::vector<std::string_view> many;
-    std::size_t count = 0;
-    for (auto it = f.find(http::field::connection);
-         it != f.end() && it->name() == http::field::connection; ++it) {
-        const std::string_view v(it->value().data(), it->value().size());
-        std::size_t start = 0;
-        while (start < v.size()) {
-            auto comma = v.find(',', start);
-            const std::string_view token = trim(v.substr(
-                start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-            if (!token.empty() && !beast::iequals(token, "connection")) {
-                if (count < few.size())
-                    few[count++] = token;
-                else
-                    many.push_back(token);
+// What ends at this hop: the hop-by-hop fields and every field the sender names in Connection.
+// Holds views into the Connection values of `f`, which must outlive it unchanged.
+class HopFields {
+public:
+    template <class Fields> explicit HopFields(const Fields& f) {
+        for (const auto& field : f) {
+            if (field.name() != http::field::connection) continue;
+            const std::string_view v(field.value().data(), field.value().size());
+            std::size_t start = 0;
+            while (start < v.size()) {
+                const auto comma = v.find(',', start);
+                const std::string_view token =
+                    trim(v.substr(start, comma == std::string_view::npos ? std::string_view::npos
+                                                                         : comma - start));
+                if (!token.empty()) {
+                    if (m_count < m_few.size())
+                        m_few[m_count++] = token;
+                    else
+                        m_many.push_back(token);
+                }
+                if (comma == std::string_view::npos) break;
+                start = comma + 1;
             }
-            if (comma == std::string_view::npos) break;
-            start = comma + 1;
         }
     }
-    for (std::size_t i = 0; i < count; ++i)
-        f.erase(few[i]);
-    for (const auto n : many)
-        f.erase(n);
-    for (auto field :
-         {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
-          http::field::te, http::field::trailer, http::field::transfer_encoding,
-          http::field::upgrade, http::field::proxy_authenticate, http::field::proxy_authorization})
-        f.erase(field);
+
+    template <class Field> bool endsHere(const Field& field) const {
+        switch (field.name()) {
+        case http::field::connection:
+        case http::field::keep_alive:
+        case http::field::proxy_connection:
+        case http::field::te:
+        case http::field::trailer:
+        case http::field::transfer_encoding:
+        case http::field::upgrade:
+        case http::field::proxy_authenticate:
+        case http::field::proxy_authorization:
+            return true;
+        default:
+            break;
+        }
+        if (m_count == 0) return false;
+        const std::string_view name(field.name_string().data(), field.name_string().size());
+        for (std::size_t i = 0; i < m_count; ++i)
+            if (beast::iequals(m_few[i], name)) return true;
+        for (const auto token : m_many)
+            if (beast::iequals(token, name)) return true;
+        return false;
+    }
+
+private:
+    std::array<std::string_view, 8> m_few; // the common case names one or two
+    std::vector<std::string_view> m_many;
+    std::size_t m_count = 0;
+};
+
+// Erases what ends at this hop, in one pass over the fields (the Connection fields, which the
+// names are read from, last).
+template <class Fields> void stripHopByHop(Fields& f) {
+    {
+        const HopFields hop(f);
+        for (auto it = f.begin(); it != f.end();)
+            it = it->name() != http::field::connection && hop.endsHere(*it) ? f.erase(it)
+                                                                            : std::next(it);
+    }
+    for (auto it = f.begin(); it != f.end();)
+        it = it->name() == http::field::connection ? f.erase(it) : std::next(it);
 }
 
 // Kong's path_handling v0: the service path, then what the route did not strip, joined by '/'.
@@ -245,21 +278,17 @@ struct RelayResult {
     bool readSide = false; // the failure was reading `in` (else writing `out`)
 };
 
-// A message head as bytes: the start line (always HTTP/1.1) and the fields in order. Built by
-// hand rather than through Beast's serializer, whose per-field buffer sequences were the
-// largest user-space cost of a proxied request.
-// `out` is the connection's scratch string, reused from message to message.
-template <bool isRequest, class Fields>
-const std::string& headBytes(const http::header<isRequest, Fields>& h, std::string& out) {
+// A response head as bytes: the status line (always HTTP/1.1) and the fields in order. Built
+// by hand rather than through Beast's serializer, whose per-field buffer sequences were the
+// largest user-space cost of a proxied request. `out` is the connection's scratch string.
+template <class Fields>
+const std::string& headBytes(const http::response_header<Fields>& h, std::string& out) {
     out.clear();
-    if constexpr (isRequest)
-        out.append(h.method_string()).append(" ").append(h.target()).append(" HTTP/1.1\r\n");
-    else
-        out.append("HTTP/1.1 ")
-            .append(std::to_string(h.result_int()))
-            .append(" ")
-            .append(h.reason())
-            .append("\r\n");
+    out.append("HTTP/1.1 ")
+        .append(std::to_string(h.result_int()))
+        .append(" ")
+        .append(h.reason())
+        .append("\r\n");
     for (const auto& f : h)
         out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
     out.append("\r\n");

@@ -45,70 +45,109 @@ struct UpstreamHead {
     bool expectContinue = false;
 };
 
-// Turns the client's request head into the upstream's: hop-by-hop fields out, the target
-// joined to the service path, Host, the forwarding headers (believed from trusted peers only),
-// framing, and the Upgrade pair when the request may switch.
+// Fields the upstream gets from this hop instead of from the client (X-Forwarded-*, X-Real-IP
+// are not among Beast's known names).
+inline bool setByThisHop(http::field name, std::string_view text, bool preserveHost) {
+    switch (name) {
+    case http::field::host:
+        return !preserveHost;
+    case http::field::via:
+    case http::field::expect:
+    case http::field::content_length:
+        return true;
+    case http::field::unknown:
+        break;
+    default:
+        return false;
+    }
+    if (text.size() < 9 || (text[0] | 0x20) != 'x') return false;
+    for (const std::string_view ours : {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+                                        "X-Forwarded-Port", "X-Forwarded-Path", "X-Real-IP"})
+        if (beast::iequals(text, ours)) return true;
+    return false;
+}
+
+// Writes the upstream's request head into `text`, from the client's (after the rewrite and
+// access phases): the target joined to the service path, the client's fields less what ends
+// at this hop and what this hop sets, then Host, the forwarding headers (believed from trusted
+// peers only), Via, framing, and the Upgrade pair when the request may switch. The client's
+// head itself is left as it is. Written straight out rather than by editing Beast's fields:
+// each edit there is a lookup in a case-insensitive tree.
 template <class Request>
-UpstreamHead rewriteForUpstream(Request& head, const RequestParser& req, const ConnectionInfo& conn,
-                                const SessionContext& ctx, const ConfigSnapshot& snap,
-                                const ServiceInfo& svc, const RouteMatch& match,
-                                const std::string& host, int port, const NormalizedPath& norm,
-                                const std::string& query) {
+UpstreamHead
+rewriteForUpstream(const Request& head, const RequestParser& req, const ConnectionInfo& conn,
+                   const SessionContext& ctx, const ConfigSnapshot& snap, const ServiceInfo& svc,
+                   const RouteMatch& match, const std::string& host, int port,
+                   const NormalizedPath& norm, const std::string& query, std::string& text) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
-    const bool chunked = head.chunked();
-    out.clientKeepAlive = head.keep_alive() && !ctx.stopping; // before head is rewritten
+    out.clientKeepAlive = head.keep_alive() && !ctx.stopping;
     const auto length = req.content_length();
     out.expectContinue = beast::iequals(head[http::field::expect], "100-continue");
     out.upgradeTo = upgradeRequested(head, req, *match.route, conn.protocol);
     // Forwarding headers a trusted peer sent are kept (X-Forwarded-For extended); from
     // anyone else they are replaced by what this hop knows.
     const bool trustedPeer = !ctx.trusted.empty() && ctx.trusted.contains(peer);
-    stripHopByHop(head);
-    auto fromPeer = [&](std::string_view name, const std::string& ours) {
+    auto fromPeer = [&](std::string_view name, std::string_view ours) {
         if (trustedPeer)
             if (auto it = head.find(name); it != head.end() && !it->value().empty())
-                return std::string(it->value());
+                return std::string_view(it->value().data(), it->value().size());
         return ours;
     };
-    std::string forwardedFor = peer;
-    if (trustedPeer)
-        if (auto it = head.find("X-Forwarded-For"); it != head.end() && !it->value().empty())
-            forwardedFor = std::string(it->value()) + ", " + peer;
     out.realIp = fromPeer("X-Real-IP", peer);
-    const std::string forwardedProto = fromPeer("X-Forwarded-Proto", conn.protocol);
-    const std::string forwardedHost = fromPeer("X-Forwarded-Host", host);
-    const std::string forwardedPort = fromPeer("X-Forwarded-Port", std::to_string(port));
-    const std::string forwardedPath = fromPeer("X-Forwarded-Path", norm.path);
-    head.erase(http::field::expect);
-    head.target(upstreamPath(svc, match, norm.path) + query);
     // A service whose host names an upstream is balanced over its targets.
     if (auto it = snap.upstreams.find(svc.host); it != snap.upstreams.end())
         out.balanced = &it->second;
     out.hostHeader =
         out.balanced && !out.balanced->hostHeader.empty() ? out.balanced->hostHeader : svc.host;
-    if (!match.route->preserveHost)
-        head.set(http::field::host, svc.port == 80 || out.hostHeader != svc.host
-                                        ? out.hostHeader
-                                        : svc.host + ":" + std::to_string(svc.port));
-    head.set("X-Forwarded-For", forwardedFor);
-    head.set("X-Real-IP", out.realIp);
-    head.set("X-Forwarded-Proto", forwardedProto);
-    head.set("X-Forwarded-Host", forwardedHost);
-    head.set("X-Forwarded-Port", forwardedPort);
-    head.set("X-Forwarded-Path", forwardedPath);
-    head.set(http::field::via, "1.1 portico");
-    head.version(11);
-    head.keep_alive(true);
+    const bool preserveHost = match.route->preserveHost;
+
+    text.clear();
+    text.append(head.method_string())
+        .append(" ")
+        .append(upstreamPath(svc, match, norm.path))
+        .append(query)
+        .append(" HTTP/1.1\r\n");
+    auto field = [&text](std::string_view name, std::string_view value) {
+        text.append(name).append(": ").append(value).append("\r\n");
+    };
+    const HopFields hop(head);
+    for (const auto& f : head) {
+        const std::string_view name(f.name_string().data(), f.name_string().size());
+        if (hop.endsHere(f) || setByThisHop(f.name(), name, preserveHost)) continue;
+        field(name, {f.value().data(), f.value().size()});
+    }
+    if (!preserveHost) {
+        if (svc.port == 80 || out.hostHeader != svc.host)
+            field("Host", out.hostHeader);
+        else
+            text.append("Host: ")
+                .append(svc.host)
+                .append(":")
+                .append(std::to_string(svc.port))
+                .append("\r\n");
+    }
+    text.append("X-Forwarded-For: ");
+    if (trustedPeer)
+        if (auto it = head.find("X-Forwarded-For"); it != head.end() && !it->value().empty())
+            text.append(it->value()).append(", ");
+    text.append(peer).append("\r\n");
+    field("X-Real-IP", out.realIp);
+    field("X-Forwarded-Proto", fromPeer("X-Forwarded-Proto", conn.protocol));
+    field("X-Forwarded-Host", fromPeer("X-Forwarded-Host", host));
+    field("X-Forwarded-Port", fromPeer("X-Forwarded-Port", std::to_string(port)));
+    field("X-Forwarded-Path", fromPeer("X-Forwarded-Path", norm.path));
+    field("Via", "1.1 portico");
     if (!out.upgradeTo.empty()) {
         // Only this hop-by-hop pair passes, and only for a request that may switch.
-        head.set(http::field::connection, "upgrade");
-        head.set(http::field::upgrade, out.upgradeTo);
+        field("Connection", "upgrade");
+        field("Upgrade", out.upgradeTo);
     }
-    if (chunked)
-        head.chunked(true);
+    if (head.chunked())
+        field("Transfer-Encoding", "chunked");
     else if (length)
-        head.content_length(*length);
+        field("Content-Length", std::to_string(*length));
+    text.append("\r\n");
     return out;
 }
 
@@ -198,7 +237,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
     beast::flat_buffer upstreamBuffer;
     Arena arena(4096);
-    std::string headText;
+    std::string requestHead, responseHead; // as sent, reused from request to request
     // The request's fields with lower-case names, for routing and the balancer; the strings
     // are reused from request to request.
     std::vector<std::pair<std::string, std::string>> headers;
@@ -353,8 +392,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             break;
         }
 
-        const UpstreamHead up =
-            rewriteForUpstream(head, req, conn, ctx, *snap, svc, match, host, port, norm, query);
+        const UpstreamHead up = rewriteForUpstream(head, req, conn, ctx, *snap, svc, match, host,
+                                                   port, norm, query, requestHead);
         const UpstreamInfo* balanced = up.balanced;
         std::string tlsName;
         if (svc.tls) tlsName = match.route->preserveHost ? host : up.hostHeader;
@@ -371,7 +410,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                              responseChunk,
                              upstreamBuffer,
                              arena,
-                             headText,
+                             requestHead,
+                             responseHead,
                              up.expectContinue,
                              up.clientKeepAlive,
                              !up.upgradeTo.empty()};

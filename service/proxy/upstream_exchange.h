@@ -36,8 +36,9 @@ template <class Client> struct Forwarding {
     std::vector<char>& requestChunk;
     std::vector<char>& responseChunk;
     beast::flat_buffer& upstreamBuffer;
-    Arena& arena;          // the heads' fields
-    std::string& headText; // a head as sent, one message at a time
+    Arena& arena;                   // the heads' fields
+    const std::string& requestHead; // the upstream's, as rewriteForUpstream() wrote it
+    std::string& responseHead;      // the client's, as sent
     bool expectContinue;
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
@@ -158,8 +159,8 @@ awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std:
     }
     x.started = Clock::now();
     const RelayResult sent = co_await relayMessage(
-        f.client, f.clientBuffer, f.req, *x.upstream, headBytes(head, f.headText), head.chunked(),
-        false, f.requestChunk, std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
+        f.client, f.clientBuffer, f.req, *x.upstream, f.requestHead, head.chunked(), false,
+        f.requestChunk, std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
         std::chrono::milliseconds(svc.writeTimeoutMs), [](std::string_view, bool) {});
     if (sent.ec) {
         x.outcome = sent.readSide ? UpstreamExchange<Up>::Outcome::ClientFailed
@@ -346,7 +347,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
         // named), then both connections carry the new protocol.
         rhead.set(http::field::connection, "upgrade");
         rhead.set(http::field::upgrade, upgradeTo);
-        const std::string& switched = headBytes(rhead, f.headText);
+        const std::string& switched = headBytes(rhead, f.responseHead);
         beast::get_lowest_layer(f.client).expires_after(30s);
         error_code ec;
         co_await asio::async_write(f.client, asio::buffer(switched),
@@ -365,8 +366,8 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     const bool bodyless =
         head.method() == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
     const RelayResult relayed = co_await relayMessage(
-        upstream, x.buffer, res, f.client, headBytes(rhead, f.headText), rhead.chunked(), bodyless,
-        f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
+        upstream, x.buffer, res, f.client, headBytes(rhead, f.responseHead), rhead.chunked(),
+        bodyless, f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
         std::chrono::seconds(f.ctx.limits.sendTimeoutS),
         [&rc, &f](std::string_view piece, bool last) {
             rc.responseBytes += piece.size();

@@ -362,8 +362,10 @@ void TestProxyTls::upstreamClientCertificate() {
              201);
     const auto reply = m_node.proxy().request("GET", QByteArray::fromStdString("/mtls-" + n));
     QCOMPARE(reply.status, status);
+    // The back-end records a failed handshake on its own thread, possibly after the proxy
+    // has already answered 502.
+    QTRY_VERIFY_WITH_TIMEOUT(!backend.clientNames().empty(), 3000);
     const auto names = backend.clientNames();
-    QVERIFY(!names.empty());
     if (status == 200) {
         QCOMPARE(names.front(), std::string("portico-client"));
         QCOMPARE(backend.requests().size(), std::size_t(1));
