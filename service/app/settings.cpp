@@ -77,6 +77,19 @@ Apply seconds(int ProxyLimits::*field) {
     };
 }
 
+// A whole number in [0, max].
+Apply count(int ProxyLimits::*field, int max) {
+    return [=](const std::string& v, Settings& s) {
+        int n = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < 0 || n > max)
+            return "expected a whole number from 0 to " + std::to_string(max) + " (got '" + v +
+                   "')";
+        s.limits.*field = n;
+        return std::string();
+    };
+}
+
 // A size: a number with an optional k, m or g suffix (powers of 1024).
 Apply size(std::size_t ProxyLimits::*field, std::size_t min, std::size_t max, bool zeroOff) {
     return [=](const std::string& v, Settings& s) {
@@ -213,6 +226,10 @@ const std::vector<Key>& keys() {
          size(&ProxyLimits::maxBodySize, 1, std::size_t(1) << 40, true)},
         {"client_max_header_size", "32k",
          size(&ProxyLimits::maxHeaderSize, 1024, 1024 * 1024, false)},
+        {"upstream_keepalive_pool_size", "512", count(&ProxyLimits::upstreamPoolSize, 100000)},
+        {"upstream_keepalive_max_requests", "10000",
+         count(&ProxyLimits::upstreamMaxRequests, 1000000000)},
+        {"upstream_keepalive_idle_timeout", "60", count(&ProxyLimits::upstreamIdleTimeoutS, 3600)},
         // Peers whose X-Forwarded-* and X-Real-IP headers are believed.
         {"trusted_ips", "",
          [](const std::string& v, Settings& s) {
@@ -430,6 +447,9 @@ std::string usage() {
            "  --send-timeout S              seconds between two writes to a client (60)\n"
            "  --client-max-body-size SIZE   request body limit, e.g. 8m; 0 = none (0)\n"
            "  --client-max-header-size SIZE request head limit (32k)\n"
+           "  --upstream-keepalive-pool-size N     idle upstream connections per pool (512)\n"
+           "  --upstream-keepalive-max-requests N  requests per upstream connection (10000)\n"
+           "  --upstream-keepalive-idle-timeout S  idle seconds of a pooled connection (60)\n"
            "  -h, --help                    this text\n"
            "  -V, --version                 print the version\n"
            "\n"

@@ -31,6 +31,12 @@ struct ProxyLimits {
     int sendTimeoutS = 60;                 // send_timeout: between two writes to the client
     std::size_t maxBodySize = 0;           // client_max_body_size; 0 = no limit (Kong's default)
     std::size_t maxHeaderSize = 32 * 1024; // client_max_header_size: request line + fields
+    // Kong's upstream_keepalive_*: idle connections per upstream pool (0: no pooling), requests
+    // a connection carries before it is closed (0: no limit), idle seconds before an idle
+    // connection is closed (0: no limit).
+    int upstreamPoolSize = 512;
+    int upstreamMaxRequests = 10000;
+    int upstreamIdleTimeoutS = 60;
 };
 
 struct Settings {

@@ -25,6 +25,7 @@ namespace {
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 struct Worker {
+    explicit Worker(const app::ProxyLimits& limits) : pool(limits) {}
     asio::io_context ioc{1};
     std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
     std::vector<bool> acceptorTls; // parallel to acceptors
@@ -71,6 +72,7 @@ awaitable<void> flushMetrics(Worker& w) {
         co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
         if (ec || w.stopping) co_return;
         w.metrics.flush();
+        w.pool.sweep();
     }
 }
 
@@ -96,7 +98,7 @@ std::string ProxyServer::start() {
     Impl& d = *m_impl;
     const int count = std::max(1, d.settings.workerThreads);
     for (int i = 0; i < count; ++i)
-        d.workers.push_back(std::make_unique<Worker>());
+        d.workers.push_back(std::make_unique<Worker>(d.settings.limits));
     for (const auto& listen : d.settings.proxyListen) {
         if (listen.ssl && !d.tls) {
             auto cert = loadOrCreateDefaultCertificate(d.settings.prefix + "/ssl");

@@ -11,44 +11,103 @@ bool quietWhileIdle(int fd) {
     const auto n = ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
-} // namespace
 
-UpstreamPool::UpstreamPool() = default;
-UpstreamPool::~UpstreamPool() = default;
+int fdOf(TimedSocket& s) {
+    return s.socket().native_handle();
+}
+int fdOf(std::unique_ptr<IdleTlsConnection>& c) {
+    return beast::get_lowest_layer(c->stream).socket().native_handle();
+}
 
-bool UpstreamPool::take(const std::string& key, std::optional<TimedSocket>& out, bool checkIdle) {
-    auto it = m_idle.find(key);
-    while (it != m_idle.end() && !it->second.empty()) {
-        Idle idle = std::move(it->second.back());
-        it->second.pop_back();
-        const bool fresh = std::chrono::steady_clock::now() - idle.parked < std::chrono::seconds(1);
-        if ((!checkIdle && fresh) || quietWhileIdle(idle.socket.socket().native_handle())) {
-            out.emplace(std::move(idle.socket));
+using Time = std::chrono::steady_clock::time_point;
+
+// The most recently parked usable connection of `key`; stale ones met on the way are closed.
+template <class Conn, class Lists>
+bool takeFrom(Lists& lists, const std::string& key, std::optional<Conn>& out, unsigned& served,
+              bool checkIdle, std::chrono::steady_clock::duration idleTimeout) {
+    auto it = lists.find(key);
+    if (it == lists.end()) return false;
+    auto& list = it->second;
+    const Time now = std::chrono::steady_clock::now();
+    while (!list.empty()) {
+        auto idle = std::move(list.back());
+        list.pop_back();
+        if (idleTimeout.count() > 0 && now - idle.parked >= idleTimeout) {
+            list.clear(); // the rest were parked earlier still
+            break;
+        }
+        const bool fresh = now - idle.parked < std::chrono::seconds(1);
+        if ((!checkIdle && fresh) || quietWhileIdle(fdOf(idle.connection))) {
+            out.emplace(std::move(idle.connection));
+            served = idle.served;
             return true;
         }
     }
     return false;
 }
 
-void UpstreamPool::give(const std::string& key, TimedSocket s) {
-    auto& list = m_idle[key];
-    if (list.size() < kMaxIdlePerKey)
-        list.push_back({std::move(s), std::chrono::steady_clock::now()});
+template <class Conn, class Lists>
+void giveTo(Lists& lists, const std::string& key, Conn c, unsigned served, std::size_t poolSize,
+            unsigned maxRequests) {
+    if (poolSize == 0 || (maxRequests > 0 && served >= maxRequests)) return; // closed
+    auto it = lists.find(key);
+    if (it == lists.end()) it = lists.try_emplace(key).first;
+    auto& list = it->second;
+    if (list.size() >= poolSize) list.pop_front(); // the least recently used
+    list.push_back({std::move(c), std::chrono::steady_clock::now(), served});
 }
 
-std::unique_ptr<IdleTlsConnection> UpstreamPool::takeTls(const std::string& key) {
-    auto it = m_idleTls.find(key);
-    while (it != m_idleTls.end() && !it->second.empty()) {
-        auto c = std::move(it->second.back());
-        it->second.pop_back();
-        if (quietWhileIdle(beast::get_lowest_layer(c->stream).socket().native_handle())) return c;
+template <class Lists> void sweepLists(Lists& lists, std::chrono::steady_clock::duration timeout) {
+    if (timeout.count() <= 0) return;
+    const Time oldest = std::chrono::steady_clock::now() - timeout;
+    for (auto it = lists.begin(); it != lists.end();) {
+        auto& list = it->second;
+        while (!list.empty() && list.front().parked <= oldest)
+            list.pop_front();
+        it = list.empty() ? lists.erase(it) : std::next(it);
     }
-    return nullptr;
+}
+} // namespace
+
+UpstreamPool::UpstreamPool(const app::ProxyLimits& limits)
+    : m_poolSize(static_cast<std::size_t>(limits.upstreamPoolSize)),
+      m_maxRequests(static_cast<unsigned>(limits.upstreamMaxRequests)),
+      m_idleTimeout(std::chrono::seconds(limits.upstreamIdleTimeoutS)) {}
+UpstreamPool::~UpstreamPool() = default;
+
+bool UpstreamPool::take(const std::string& key, std::optional<TimedSocket>& out, unsigned& served,
+                        bool checkIdle) {
+    return takeFrom(m_idle, key, out, served, checkIdle, m_idleTimeout);
 }
 
-void UpstreamPool::giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c) {
-    auto& list = m_idleTls[key];
-    if (list.size() < kMaxIdlePerKey) list.push_back(std::move(c));
+void UpstreamPool::give(const std::string& key, TimedSocket s, unsigned served) {
+    giveTo(m_idle, key, std::move(s), served, m_poolSize, m_maxRequests);
+}
+
+std::unique_ptr<IdleTlsConnection> UpstreamPool::takeTls(const std::string& key, unsigned& served) {
+    std::optional<std::unique_ptr<IdleTlsConnection>> out;
+    // A TLS connection is always peeked: replaying on TLS costs a handshake.
+    if (!takeFrom(m_idleTls, key, out, served, true, m_idleTimeout)) return nullptr;
+    return std::move(*out);
+}
+
+void UpstreamPool::giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c,
+                           unsigned served) {
+    giveTo(m_idleTls, key, std::move(c), served, m_poolSize, m_maxRequests);
+}
+
+void UpstreamPool::sweep() {
+    sweepLists(m_idle, m_idleTimeout);
+    sweepLists(m_idleTls, m_idleTimeout);
+}
+
+std::size_t UpstreamPool::idleCount() const {
+    std::size_t n = 0;
+    for (const auto& [key, list] : m_idle)
+        n += list.size();
+    for (const auto& [key, list] : m_idleTls)
+        n += list.size();
+    return n;
 }
 
 awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ctx) {

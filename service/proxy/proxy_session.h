@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,30 +28,45 @@ namespace portico::proxy {
 
 struct IdleTlsConnection; // a TLS stream to an https upstream (defined with the sessions)
 
-// Idle keep-alive connections to upstreams, per worker (no locking: one thread). A connection
-// the upstream closed or wrote to while idle is dropped when taken (one non-blocking peek).
-// With `checkIdle` false the peek is skipped for a connection parked under a second ago: the
-// caller replays the request on a fresh connection if it turns out stale (idempotent requests
-// without a body), and a server does not volunteer a response that soon. That saves a system
-// call per request on busy pools.
+// Idle keep-alive connections to upstreams, per worker (no locking: one thread), by pool key
+// (address, and TLS settings for https). Kong's upstream_keepalive_* settings: at most
+// `poolSize` idle connections per key (the least recently used is closed to make room), a
+// connection that served `maxRequests` requests is closed instead of pooled, and one idle for
+// `idleTimeout` is closed by sweep(). Taking prefers the most recently used connection.
+//
+// A connection the upstream closed or wrote to while idle is dropped when taken (one
+// non-blocking peek). With `checkIdle` false the peek is skipped for a connection parked under
+// a second ago: the caller replays the request on a fresh connection if it turns out stale
+// (idempotent requests without a body), and a server does not volunteer a response that soon.
+// That saves a system call per request on busy pools.
 class UpstreamPool {
 public:
-    static constexpr std::size_t kMaxIdlePerKey = 32;
-    UpstreamPool();
+    explicit UpstreamPool(const app::ProxyLimits& limits);
     ~UpstreamPool();
-    // A pooled connection keeps its timer: taking and giving back allocate nothing.
-    bool take(const std::string& key, std::optional<TimedSocket>& out, bool checkIdle = true);
-    void give(const std::string& key, TimedSocket s);
-    std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key);
-    void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c);
+    // A pooled connection keeps its timer: taking and giving back allocate nothing. `served`
+    // is the number of requests the connection has carried.
+    bool take(const std::string& key, std::optional<TimedSocket>& out, unsigned& served,
+              bool checkIdle = true);
+    void give(const std::string& key, TimedSocket s, unsigned served);
+    std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key, unsigned& served);
+    void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c, unsigned served);
+    // Closes connections idle longer than the idle timeout. Called about once a second.
+    void sweep();
+    std::size_t idleCount() const;
+
+    template <class Conn> struct Idle {
+        Conn connection;
+        std::chrono::steady_clock::time_point parked;
+        unsigned served = 0;
+    };
 
 private:
-    struct Idle {
-        TimedSocket socket;
-        std::chrono::steady_clock::time_point parked;
-    };
-    std::map<std::string, std::vector<Idle>> m_idle;
-    std::map<std::string, std::vector<std::unique_ptr<IdleTlsConnection>>> m_idleTls;
+    template <class Conn> using Lists = std::map<std::string, std::deque<Idle<Conn>>, std::less<>>;
+    std::size_t m_poolSize;
+    unsigned m_maxRequests;                            // 0: no limit
+    std::chrono::steady_clock::duration m_idleTimeout; // zero: no limit
+    Lists<TimedSocket> m_idle;
+    Lists<std::unique_ptr<IdleTlsConnection>> m_idleTls;
 };
 
 // Round-robin positions per upstream, per worker.

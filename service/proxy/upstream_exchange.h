@@ -55,6 +55,7 @@ template <class Up> struct UpstreamExchange {
     bool timedOut = false;
     bool reused = false;        // the connection came from the pool
     bool connectFailed = false; // no connection was made (nothing was sent)
+    unsigned served = 0;        // requests the connection carried before this one
     std::string key;            // pool key of the connection
     std::optional<Up> upstream;
     // The session's upstream read buffer, emptied for each attempt: its storage is reused
@@ -73,24 +74,26 @@ inline TimedSocket& tcpOf(TlsUpstream& s) {
 }
 
 inline bool takePooled(UpstreamPool& pool, const std::string& key,
-                       std::optional<PlainUpstream>& out, const asio::any_io_executor&,
-                       bool checkIdle) {
-    return pool.take(key, out, checkIdle);
+                       std::optional<PlainUpstream>& out, unsigned& served, bool checkIdle) {
+    return pool.take(key, out, served, checkIdle);
 }
 inline bool takePooled(UpstreamPool& pool, const std::string& key, std::optional<TlsUpstream>& out,
-                       const asio::any_io_executor&, bool) {
-    auto idle = pool.takeTls(key);
+                       unsigned& served, bool) {
+    auto idle = pool.takeTls(key, served);
     if (!idle) return false;
     out.emplace(std::move(idle->stream));
     return true;
 }
-inline void givePooled(UpstreamPool& pool, const std::string& key, PlainUpstream& s) {
+// An idle connection is closed by the pool's checks, not by a deadline.
+inline void givePooled(UpstreamPool& pool, const std::string& key, PlainUpstream& s,
+                       unsigned served) {
     s.expires_never();
-    pool.give(key, std::move(s));
+    pool.give(key, std::move(s), served);
 }
-inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& s) {
-    tcpOf(s).expires_never(); // an idle connection is closed by the pool's checks, not a timer
-    pool.giveTls(key, std::make_unique<IdleTlsConnection>(std::move(s)));
+inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& s,
+                       unsigned served) {
+    tcpOf(s).expires_never();
+    pool.giveTls(key, std::make_unique<IdleTlsConnection>(std::move(s)), served);
 }
 
 // A new connection is usable once TCP is up (plain) or the handshake passed (TLS).
@@ -122,8 +125,8 @@ awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std:
     error_code ec;
     x.key = host + ":" + std::to_string(port);
     if (svc.tls) x.key = "tls|" + svc.tls->settingsKey() + "|" + f.tlsName + "|" + x.key;
-    x.reused = !fresh && !f.upgrade &&
-               takePooled(f.ctx.pool, x.key, x.upstream, f.client.get_executor(), !f.replayable);
+    x.reused =
+        !fresh && !f.upgrade && takePooled(f.ctx.pool, x.key, x.upstream, x.served, !f.replayable);
     if (!x.reused) {
         asio::ip::tcp::resolver resolver(f.client.get_executor());
         TimedSocket connecting(f.client.get_executor());
@@ -374,7 +377,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
             if (f.chain.has(Plugin::BodyFilter)) f.chain.bodyFilter(rc, piece, last);
         });
     if (!relayed.ec && upstreamKeepAlive && framed && res.is_done() && x.buffer.size() == 0)
-        givePooled(f.ctx.pool, x.key, upstream);
+        givePooled(f.ctx.pool, x.key, upstream, x.served + 1);
     co_return !relayed.ec && f.clientKeepAlive;
 }
 

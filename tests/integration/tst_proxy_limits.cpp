@@ -1,7 +1,7 @@
 // Client limits and trust of a real porticod started with small limits: the head and body
 // deadlines (408), the idle keep-alive deadline, the body and head size limits (413, 431) —
 // each refused before or without poisoning the upstream — and X-Forwarded-* headers believed
-// only from trusted_ips.
+// only from trusted_ips; Kong's upstream keep-alive pool settings.
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
 
@@ -37,6 +37,8 @@ private slots:
     void sizes();
     void trustedForwardingHeaders_data();
     void trustedForwardingHeaders();
+    void upstreamKeepalive_data();
+    void upstreamKeepalive();
 
 private:
     FakeUpstream m_upstream;
@@ -174,6 +176,44 @@ void TestProxyLimits::trustedForwardingHeaders() {
         QVERIFY(has("X-Forwarded-Host: gw.test"));
         QVERIFY(!seen.contains("203.0.113.9") && !seen.contains("public.example"));
     }
+}
+
+void TestProxyLimits::upstreamKeepalive_data() {
+    QTest::addColumn<QStringList>("settings");
+    QTest::addColumn<int>("pauseMs");     // between requests
+    QTest::addColumn<QList<int>>("used"); // the upstream connection each request arrived on
+    QTest::newRow("defaults: one connection carries all")
+        << QStringList() << 0 << QList<int>{1, 1, 1, 1, 1};
+    QTest::newRow("closed after max requests")
+        << QStringList{"--upstream-keepalive-max-requests", "2"} << 0 << QList<int>{1, 1, 2, 2, 3};
+    QTest::newRow("pool size 0: no pooling")
+        << QStringList{"--upstream-keepalive-pool-size", "0"} << 0 << QList<int>{1, 2, 3};
+    QTest::newRow("closed after the idle timeout")
+        << QStringList{"--upstream-keepalive-idle-timeout", "1"} << 2200 << QList<int>{1, 2, 3};
+}
+
+void TestProxyLimits::upstreamKeepalive() {
+    QFETCH(QStringList, settings);
+    QFETCH(int, pauseMs);
+    QFETCH(QList<int>, used);
+    FakeUpstream upstream;
+    // One worker: pools are per worker.
+    PorticodProcess node(QStringList{"--worker-threads", "1"} + settings);
+    QVERIFY2(node.start(), qPrintable(node.log()));
+    auto api = node.local();
+    QCOMPARE(api.json("POST", "/services",
+                      {{"name", "pooled"},
+                       {"url", "http://127.0.0.1:" + std::to_string(upstream.port())}})
+                 .status,
+             201);
+    QCOMPARE(api.json("POST", "/services/pooled/routes", {{"paths", {"/"}}}).status, 201);
+    for (int i = 0; i < used.size(); ++i) {
+        if (i > 0 && pauseMs > 0) QTest::qWait(pauseMs);
+        QCOMPARE(node.proxy().request("GET", "/pooled").status, 200);
+    }
+    const auto seen = upstream.requestConnections();
+    QCOMPARE(QList<int>(seen.begin(), seen.end()), used);
+    QCOMPARE(node.terminate(), 0);
 }
 
 QTEST_MAIN(TestProxyLimits)

@@ -174,6 +174,23 @@ void TestSettings::load_data() {
         << QStringList() << QStringList() << "from 1024 to 1048576 bytes"
         << ""
         << "";
+    QTest::newRow("upstream pool size") << "upstream_keepalive_pool_size = 64\n"
+                                        << QStringList() << QStringList() << ""
+                                        << "upstream_keepalive_pool_size"
+                                        << "64";
+    QTest::newRow("no upstream pooling")
+        << "" << QStringList{"PORTICO_UPSTREAM_KEEPALIVE_POOL_SIZE=0"} << QStringList() << ""
+        << "upstream_keepalive_pool_size"
+        << "0";
+    QTest::newRow("upstream requests per connection")
+        << "" << QStringList() << QStringList{"--upstream-keepalive-max-requests", "100"} << ""
+        << "upstream_keepalive_max_requests"
+        << "100";
+    QTest::newRow("bad upstream idle timeout")
+        << "upstream_keepalive_idle_timeout = -1\n"
+        << QStringList() << QStringList() << "expected a whole number from 0 to 3600"
+        << ""
+        << "";
     QTest::newRow("trusted ips") << "trusted_ips = 10.0.0.0/8, ::1\n"
                                  << QStringList() << QStringList() << ""
                                  << "trusted_ips"
@@ -241,6 +258,10 @@ void TestSettings::load() {
         actual = QString::number(s->limits.headerTimeoutS);
     else if (key == "client_max_body_size")
         actual = QString::number(s->limits.maxBodySize);
+    else if (key == "upstream_keepalive_pool_size")
+        actual = QString::number(s->limits.upstreamPoolSize);
+    else if (key == "upstream_keepalive_max_requests")
+        actual = QString::number(s->limits.upstreamMaxRequests);
     else if (key == "trusted_ips")
         actual = QString::fromStdString(s->trustedIps);
     else if (key == "dns_resolver") {
@@ -273,6 +294,9 @@ void TestSettings::defaults() {
     QVERIFY(s->proxyListen[1].ssl);
     QCOMPARE(QString::fromStdString(s->adminSocket), QString(".portico/admin.sock"));
     QVERIFY(s->workerThreads >= 1);
+    QCOMPARE(s->limits.upstreamPoolSize, 512);
+    QCOMPARE(s->limits.upstreamMaxRequests, 10000);
+    QCOMPARE(s->limits.upstreamIdleTimeoutS, 60);
 }
 
 QTEST_APPLESS_MAIN(TestSettings)
