@@ -26,7 +26,9 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 struct Worker {
     explicit Worker(const app::ProxyLimits& limits) : pool(limits) {}
-    asio::io_context ioc{1};
+    // One thread runs it, and only that thread touches its sockets (the main thread reaches
+    // it by post()), so the reactor's per-socket locks are left out.
+    asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
     std::vector<bool> acceptorTls; // parallel to acceptors
     UpstreamPool pool;

@@ -12,8 +12,8 @@ std::string toLower(std::string_view s) {
 
 void assignLower(std::string& out, std::string_view s) {
     out.assign(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out) // ASCII only, whatever the locale
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
 }
 
 std::string_view trim(std::string_view s) {
