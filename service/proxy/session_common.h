@@ -31,6 +31,9 @@ namespace portico::proxy {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+// Literal pieces appended as views: std::string::append(const char*) is not inlined and
+// measures its argument at run time.
+using namespace std::string_view_literals;
 
 // What the transport knows about a client connection.
 struct ConnectionInfo {
@@ -310,14 +313,14 @@ struct RelayResult {
 template <class Fields>
 const std::string& headBytes(const http::response_header<Fields>& h, std::string& out) {
     out.clear();
-    out.append("HTTP/1.1 ")
+    out.append("HTTP/1.1 "sv)
         .append(std::to_string(h.result_int()))
-        .append(" ")
+        .append(" "sv)
         .append(h.reason())
-        .append("\r\n");
+        .append("\r\n"sv);
     for (const auto& f : h)
-        out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
-    out.append("\r\n");
+        out.append(f.name_string()).append(": "sv).append(f.value()).append("\r\n"sv);
+    out.append("\r\n"sv);
     return out;
 }
 

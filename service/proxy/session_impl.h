@@ -26,7 +26,7 @@ template <class Request> bool asksUpgrade(const Request& head) {
 template <class Request>
 std::string upgradeRequested(const Request& head, const RequestParser& req,
                              const CompiledRoute& route, const std::string& listenerProtocol) {
-    if (!asksUpgrade(head) || !req.is_done() || head.chunked()) return {};
+    if (!asksUpgrade(head) || !req.is_done() || req.chunked()) return {};
     const std::string upgrade(head[http::field::upgrade]);
     const std::string ws = listenerProtocol == "https" ? "wss" : "ws";
     const auto& protocols = route.entity["protocols"];
@@ -81,7 +81,7 @@ rewriteForUpstream(const Request& head, const RequestParser& req, const Connecti
                    const NormalizedPath& norm, const std::string& query, std::string& text) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
-    out.clientKeepAlive = head.keep_alive() && !ctx.stopping;
+    out.clientKeepAlive = req.keep_alive() && !ctx.stopping;
     const auto length = req.content_length();
     out.expectContinue = beast::iequals(head[http::field::expect], "100-continue");
     out.upgradeTo = upgradeRequested(head, req, *match.route, conn.protocol);
@@ -104,12 +104,12 @@ rewriteForUpstream(const Request& head, const RequestParser& req, const Connecti
 
     text.clear();
     text.append(head.method_string())
-        .append(" ")
+        .append(" "sv)
         .append(upstreamPath(svc, match, norm.path))
         .append(query)
-        .append(" HTTP/1.1\r\n");
+        .append(" HTTP/1.1\r\n"sv);
     auto field = [&text](std::string_view name, std::string_view value) {
-        text.append(name).append(": ").append(value).append("\r\n");
+        text.append(name).append(": "sv).append(value).append("\r\n"sv);
     };
     const HopFields hop(head);
     for (const auto& f : head) {
@@ -121,17 +121,17 @@ rewriteForUpstream(const Request& head, const RequestParser& req, const Connecti
         if (svc.port == 80 || out.hostHeader != svc.host)
             field("Host", out.hostHeader);
         else
-            text.append("Host: ")
+            text.append("Host: "sv)
                 .append(svc.host)
-                .append(":")
+                .append(":"sv)
                 .append(std::to_string(svc.port))
-                .append("\r\n");
+                .append("\r\n"sv);
     }
-    text.append("X-Forwarded-For: ");
+    text.append("X-Forwarded-For: "sv);
     if (trustedPeer)
         if (auto it = head.find("X-Forwarded-For"); it != head.end() && !it->value().empty())
-            text.append(it->value()).append(", ");
-    text.append(peer).append("\r\n");
+            text.append(it->value()).append(", "sv);
+    text.append(peer).append("\r\n"sv);
     field("X-Real-IP", out.realIp);
     field("X-Forwarded-Proto", fromPeer("X-Forwarded-Proto", conn.protocol));
     field("X-Forwarded-Host", fromPeer("X-Forwarded-Host", host));
@@ -143,11 +143,11 @@ rewriteForUpstream(const Request& head, const RequestParser& req, const Connecti
         field("Connection", "upgrade");
         field("Upgrade", out.upgradeTo);
     }
-    if (head.chunked())
+    if (req.chunked())
         field("Transfer-Encoding", "chunked");
     else if (length)
         field("Content-Length", std::to_string(*length));
-    text.append("\r\n");
+    text.append("\r\n"sv);
     return out;
 }
 
@@ -326,7 +326,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             mr.headers = &headers;
             match = snap->router->match(mr);
         }
-        const bool keepAlive = head.keep_alive();
+        const bool keepAlive = req.keep_alive();
         static const PluginChain noPlugins; // no snapshot yet
         const PluginChain* chain = !snap         ? &noPlugins
                                    : match.route ? &snap->chainFor(match.route->id)
@@ -384,7 +384,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             continue;
         }
 
-        if (asksUpgrade(head) && (!req.is_done() || head.chunked())) {
+        if (asksUpgrade(head) && (!req.is_done() || req.chunked())) {
             // Bytes after the head would be either a body or the new protocol: ambiguous
             // (http-hardening G4).
             co_await sendError(client, ctx.stats, rc, 400, "Bad request: upgrade with a body",

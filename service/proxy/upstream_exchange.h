@@ -162,7 +162,7 @@ awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std:
     }
     x.started = Clock::now();
     const RelayResult sent = co_await relayMessage(
-        f.client, f.clientBuffer, f.req, *x.upstream, f.requestHead, head.chunked(), false,
+        f.client, f.clientBuffer, f.req, *x.upstream, f.requestHead, f.req.chunked(), false,
         f.requestChunk, std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
         std::chrono::milliseconds(svc.writeTimeoutMs), [](std::string_view, bool) {});
     if (sent.ec) {
@@ -335,8 +335,9 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     }
     const bool switching = rhead.result() == http::status::switching_protocols;
     const std::string upgradeTo(rhead[http::field::upgrade]);
-    const bool upstreamKeepAlive = rhead.keep_alive();
-    const bool resChunked = rhead.chunked();
+    // The parser's reading of the framing (the header's own accessors parse the fields again).
+    const bool upstreamKeepAlive = res.keep_alive();
+    const bool resChunked = res.chunked();
     const auto resLength = res.content_length();
     stripHopByHop(rhead);
     if (!f.setCookie.empty()) rhead.insert(http::field::set_cookie, f.setCookie);
@@ -359,18 +360,22 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
         co_return false;
     }
     // A close-delimited upstream body can only be relayed chunked or close-delimited.
+    // Transfer-Encoding and Connection ended at this hop (stripHopByHop).
     const bool framed = resChunked || resLength || res.is_done();
-    if (resChunked || (!resLength && !res.is_done()))
-        rhead.chunked(true);
-    else if (resLength)
+    const bool chunkedOut = resChunked || (!resLength && !res.is_done());
+    if (chunkedOut) {
+        rhead.erase(http::field::content_length);
+        rhead.set(http::field::transfer_encoding, "chunked");
+    } else if (resLength) {
         rhead.content_length(*resLength);
-    rhead.keep_alive(f.clientKeepAlive);
+    }
+    if (!f.clientKeepAlive) rhead.set(http::field::connection, "close");
     const int status = rhead.result_int();
     const bool bodyless =
         head.method() == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
     const RelayResult relayed = co_await relayMessage(
-        upstream, x.buffer, res, f.client, headBytes(rhead, f.responseHead), rhead.chunked(),
-        bodyless, f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
+        upstream, x.buffer, res, f.client, headBytes(rhead, f.responseHead), chunkedOut, bodyless,
+        f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
         std::chrono::seconds(f.ctx.limits.sendTimeoutS),
         [&rc, &f](std::string_view piece, bool last) {
             rc.responseBytes += piece.size();
