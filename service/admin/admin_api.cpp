@@ -114,10 +114,11 @@ HttpResponse AdminApi::handle(const HttpRequest& req) {
     }
     if (head == "upstreams" && seg.size() == 3 && seg[2] == "health")
         return get ? upstreamHealth(req, *parent) : methodNotAllowed();
-    if (head == "upstreams" && seg.size() == 5 && seg[2] == "targets" &&
-        (seg[4] == "healthy" || seg[4] == "unhealthy")) {
+    if (head == "upstreams" && (seg.size() == 5 || seg.size() == 6) && seg[2] == "targets" &&
+        (seg.back() == "healthy" || seg.back() == "unhealthy")) {
         if (req.method != "PUT" && req.method != "POST") return methodNotAllowed();
-        return setTargetHealth(*parent, seg[3], seg[4] == "healthy");
+        return setTargetHealth(*parent, seg[3], seg.size() == 6 ? seg[4] : std::string(),
+                               seg.back() == "healthy");
     }
     for (const auto& n : kNested) {
         if (head != n.parent || seg[2] != n.child) continue;
@@ -189,6 +190,8 @@ HttpResponse AdminApi::endpoints() {
     list.push_back("/upstreams/{upstreams}/health");
     list.push_back("/upstreams/{upstreams}/targets/{targets}/healthy");
     list.push_back("/upstreams/{upstreams}/targets/{targets}/unhealthy");
+    list.push_back("/upstreams/{upstreams}/targets/{targets}/{address}/healthy");
+    list.push_back("/upstreams/{upstreams}/targets/{targets}/{address}/unhealthy");
     return jsonResponse(200, json{{"data", list}});
 }
 

@@ -63,9 +63,10 @@ public:
         // {"health": same, "addresses": [{ip, port, health, weight}]}}} for the upstream's
         // serving targets; null when the proxy does not know the upstream.
         std::function<nlohmann::json(const std::string& upstreamId)> report;
-        // Sets a target's state by id; false when the proxy does not know it.
+        // Sets a target's state by id, or one of its resolved addresses' ("ip:port") when
+        // `address` is not empty; false when the proxy does not know it.
         std::function<bool(const std::string& upstreamId, const std::string& targetId,
-                           bool healthy)>
+                           const std::string& address, bool healthy)>
             set;
     };
     void onHealth(HealthHooks hooks) { m_health = std::move(hooks); }
@@ -93,7 +94,8 @@ private:
     HttpResponse configHistory(const HttpRequest& req);
     HttpResponse configRollback(const HttpRequest& req);
     HttpResponse upstreamHealth(const HttpRequest& req, const json& upstream);
-    HttpResponse setTargetHealth(const json& upstream, const std::string& target, bool healthy);
+    HttpResponse setTargetHealth(const json& upstream, const std::string& target,
+                                 const std::string& address, bool healthy);
 
     // Entity endpoints; `parentField`/`parent` are set on nested paths.
     struct Scope {

@@ -1,5 +1,5 @@
-// GET /upstreams/{u}/health and PUT|POST /upstreams/{u}/targets/{t}/healthy|unhealthy: the
-// node-local health the proxy keeps, in Kong's shapes.
+// GET /upstreams/{u}/health and PUT|POST /upstreams/{u}/targets/{t}[/{address}]/healthy|
+// unhealthy: the node-local health the proxy keeps, in Kong's shapes.
 #include "admin/admin_api.h"
 #include "admin/responses.h"
 #include "app/log.h"
@@ -44,17 +44,24 @@ HttpResponse AdminApi::upstreamHealth(const HttpRequest& req, const json& upstre
     return jsonResponse(200, json{{"data", data}, {"next", nullptr}, {"node_id", m_info.nodeId}});
 }
 
-HttpResponse AdminApi::setTargetHealth(const json& upstream, const std::string& key, bool healthy) {
+HttpResponse AdminApi::setTargetHealth(const json& upstream, const std::string& key,
+                                       const std::string& address, bool healthy) {
     const schema::EntitySchema& targets = *schema::findSchema("targets");
     const Scope scope{schema::findSchema("upstreams"), upstream, "upstream"};
     auto target = findInScope(targets, key, scope);
     if (!target) return errorResponse(target.error());
     const std::string targetId = (*target)["id"].get<std::string>();
-    if (!m_health.set || !m_health.set(upstream["id"].get<std::string>(), targetId, healthy))
-        return messageResponse(400, "target " + (*target)["target"].get<std::string>() +
-                                        " is not served (weight 0, or the proxy is off)");
-    log::info("admin", "target " + (*target)["target"].get<std::string>() + " of upstream " +
-                           upstream["name"].get<std::string>() + " set " +
+    const std::string name = (*target)["target"].get<std::string>();
+    if (!m_health.set ||
+        !m_health.set(upstream["id"].get<std::string>(), targetId, address, healthy)) {
+        if (!address.empty())
+            return messageResponse(404, "address " + address + " is not one target " + name +
+                                            " resolved to");
+        return messageResponse(400,
+                               "target " + name + " is not served (weight 0, or the proxy is off)");
+    }
+    log::info("admin", "target " + name + (address.empty() ? "" : " address " + address) +
+                           " of upstream " + upstream["name"].get<std::string>() + " set " +
                            (healthy ? "healthy" : "unhealthy") + " by hand");
     return emptyResponse(204);
 }

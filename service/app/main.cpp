@@ -156,12 +156,19 @@ admin::AdminApi::HealthHooks upstreamHealthHooks(proxy::SnapshotHolder& snapshot
         bool anyHealthy = false;
         for (const auto& t : up->targets) {
             const char* health = word(checked, t.health->healthy());
-            // Kong's per-address detail: the resolved addresses of a host-name target.
+            // Kong's per-address detail: the resolved addresses of a host-name target, each
+            // with its own health.
             nlohmann::json addresses = nlohmann::json::array();
             auto resolved = t.health->resolved.load();
-            for (const auto& ip : resolved ? *resolved : std::vector<std::string>{t.host})
+            if (resolved && !resolved->empty())
+                for (const auto& a : *resolved)
+                    addresses.push_back({{"ip", a.ip},
+                                         {"port", t.port},
+                                         {"health", word(checked, a.health->healthy())},
+                                         {"weight", t.weight}});
+            else
                 addresses.push_back(
-                    {{"ip", ip}, {"port", t.port}, {"health", health}, {"weight", t.weight}});
+                    {{"ip", t.host}, {"port", t.port}, {"health", health}, {"weight", t.weight}});
             targets[t.id] = {{"health", health}, {"addresses", addresses}};
             anyHealthy = anyHealthy || t.health->healthy();
         }
@@ -170,14 +177,27 @@ admin::AdminApi::HealthHooks upstreamHealthHooks(proxy::SnapshotHolder& snapshot
         return {{"balancer", word(checked, balancerUp)}, {"targets", targets}};
     };
     hooks.set = [&snapshots](const std::string& upstreamId, const std::string& targetId,
-                             bool healthy) {
+                             const std::string& address, bool healthy) {
         auto snap = snapshots.get();
         const proxy::UpstreamInfo* up = snap ? snap->upstreamById(upstreamId) : nullptr;
         if (!up) return false;
         for (const auto& t : up->targets) {
             if (t.id != targetId) continue;
-            t.health->set(healthy);
-            return true;
+            if (address.empty()) {
+                t.health->set(healthy);
+                return true;
+            }
+            // One address ("ip:port", "[v6]:port" or the bare ip) of a host-name target.
+            auto resolved = t.health->resolved.load();
+            for (const auto& a : resolved ? *resolved : std::vector<proxy::ResolvedAddress>{}) {
+                const std::string port = ":" + std::to_string(t.port);
+                if (address != a.ip && address != a.ip + port && address != "[" + a.ip + "]" + port)
+                    continue;
+                a.health->set(healthy);
+                t.health->refreshFromAddresses();
+                return true;
+            }
+            return false;
         }
         return false;
     };

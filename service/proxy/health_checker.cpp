@@ -49,8 +49,9 @@ struct HealthChecker::Impl {
         trusting.set_verify_mode(asio::ssl::verify_none);
     }
 
+    // Probes `host` (the target's own, or one address it resolved to) on the target's port.
     awaitable<std::optional<Event>> probe(const HealthPolicy& policy,
-                                          const UpstreamInfo::Target& target);
+                                          const UpstreamInfo::Target& target, std::string host);
     template <class Stream>
     awaitable<std::optional<Event>> httpProbe(Stream& stream, const HealthPolicy& policy,
                                               const UpstreamInfo::Target& target);
@@ -99,13 +100,14 @@ awaitable<std::optional<Event>> HealthChecker::Impl::httpProbe(Stream& stream,
 }
 
 awaitable<std::optional<Event>> HealthChecker::Impl::probe(const HealthPolicy& policy,
-                                                           const UpstreamInfo::Target& target) {
+                                                           const UpstreamInfo::Target& target,
+                                                           std::string host) {
     error_code ec;
     beast::tcp_stream tcp(ioc);
     // One deadline for the whole probe: connect, handshake, request and response head.
     tcp.expires_after(seconds(policy.timeoutSeconds));
     asio::ip::tcp::resolver resolver(ioc);
-    auto endpoints = co_await resolver.async_resolve(target.host, std::to_string(target.port),
+    auto endpoints = co_await resolver.async_resolve(host, std::to_string(target.port),
                                                      asio::redirect_error(use_awaitable, ec));
     if (!ec) co_await tcp.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return failure(ec);
@@ -132,7 +134,7 @@ awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
     while (gen == generation) {
         // An interval of 0 means this state is not probed; the state may still change
         // (passive checks, the Admin API), so it is looked at again every second.
-        const double interval = policy.probeInterval(target->health->healthy());
+        const double interval = policy.probeInterval(target->health->allHealthy());
         timer->expires_after(interval > 0 ? seconds(interval) : std::chrono::seconds(1));
         error_code ec;
         co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
@@ -148,8 +150,25 @@ awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
             if (ec) co_return;
         }
         if (gen != generation) co_return;
+        // A host-name target: each address it resolved to, on its own.
+        const auto addresses = target->health->resolved.load();
+        if (addresses && !addresses->empty()) {
+            for (const auto& a : *addresses) {
+                ++*inFlight;
+                const auto event = co_await probe(policy, *target, a.ip);
+                --*inFlight;
+                if (gen != generation) co_return;
+                if (!event || !a.health->record(*event, policy.active)) continue;
+                target->health->refreshFromAddresses();
+                log::notice("health", "upstream " + up->name + " target " + target->address +
+                                          " address " + a.ip + " is " +
+                                          (a.health->healthy() ? "healthy" : "unhealthy") +
+                                          " (active check)");
+            }
+            continue;
+        }
         ++*inFlight;
-        const auto event = co_await probe(policy, *target);
+        const auto event = co_await probe(policy, *target, target->host);
         --*inFlight;
         if (gen != generation || !event) continue;
         if (target->health->record(*event, policy.active))
@@ -174,10 +193,21 @@ awaitable<void> HealthChecker::Impl::resolveLoop(std::uint64_t gen,
                                                    asio::redirect_error(use_awaitable, ec));
         if (gen != generation) co_return;
         const bool found = !answer.addresses.empty();
-        if (found)
-            target->health->resolved.store(
-                std::make_shared<const std::vector<std::string>>(std::move(answer.addresses)));
-        else
+        if (found) {
+            // An address named again keeps its health; a new one starts healthy.
+            const auto previous = target->health->resolved.load();
+            auto next = std::make_shared<std::vector<ResolvedAddress>>();
+            for (auto& ip : answer.addresses) {
+                std::shared_ptr<TargetHealth> health;
+                if (previous)
+                    for (const auto& p : *previous)
+                        if (p.ip == ip) health = p.health;
+                if (!health) health = std::make_shared<TargetHealth>();
+                next->push_back({std::move(ip), std::move(health)});
+            }
+            target->health->resolved.store(std::move(next));
+            target->health->refreshFromAddresses();
+        } else
             log::warn("dns",
                       "target " + target->address + ": " + (ec ? ec.message() : answer.error));
         timer->expires_after(found ? answer.ttl : kDnsRetry);

@@ -384,10 +384,14 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
 
 // Passive health checks: what real traffic shows about a target. Nothing is counted when the
 // upstream has no passive thresholds (the common case costs one branch).
+// Counted against the address the request went to when the target is a host name.
 inline void reportPassive(const UpstreamInfo& up, const UpstreamInfo::Target& t,
-                          TargetHealth::Event e) {
+                          const ResolvedAddress* address, TargetHealth::Event e) {
     if (!up.health.passiveEnabled() && up.health.passive.successes == 0) return;
-    t.health->record(e, up.health.passive);
+    if (!address)
+        t.health->record(e, up.health.passive);
+    else if (address->health->record(e, up.health.passive))
+        t.health->refreshFromAddresses();
 }
 
 inline bool idempotent(http::verb v) {

@@ -252,6 +252,9 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     f.replayable = replayable;
     std::optional<UpstreamExchange<Up>> attemptState;
     const UpstreamInfo::Target* picked = nullptr;
+    // A host-name target's addresses (held for the request) and the one used.
+    std::shared_ptr<const std::vector<ResolvedAddress>> addresses;
+    const ResolvedAddress* address = nullptr;
     std::optional<InFlight> busy; // the picked target's in-flight count, for least-connections
     bool nextTarget = true;
     for (int attempt = 0, failures = 0;; ++attempt) {
@@ -272,10 +275,12 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
             host = picked->host;
             port = picked->port;
             // A host-name target: the next of its resolved addresses, when known.
-            if (auto addresses = picked->health->resolved.load(); addresses && !addresses->empty())
-                host = (*addresses)[picked->health->nextAddress.fetch_add(
-                                        1, std::memory_order_relaxed) %
-                                    addresses->size()];
+            address = nullptr;
+            addresses = picked->health->resolved.load();
+            if (addresses && !addresses->empty()) {
+                address = &picked->health->nextAddress(*addresses);
+                host = address->ip;
+            }
         }
         attemptState.emplace(f.upstreamBuffer); // drops a failed attempt's connection
         co_await exchange(f, head, host, port, attempt > 0, *attemptState);
@@ -284,7 +289,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
             x.timedOut ? TargetHealth::Event::Timeout : TargetHealth::Event::TcpFailure;
         nextTarget = true;
         if (x.connectFailed) {
-            if (picked) reportPassive(*f.balanced, *picked, failure);
+            if (picked) reportPassive(*f.balanced, *picked, address, failure);
             if (++failures <= svc.retries) continue;
             break;
         }
@@ -297,7 +302,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
             nextTarget = false; // the same target, on a fresh connection
             continue;
         }
-        if (picked) reportPassive(*f.balanced, *picked, failure);
+        if (picked) reportPassive(*f.balanced, *picked, address, failure);
         // A response that arrived but was malformed is not retried (nor by nginx by default):
         // the upstream did answer.
         if (replayable && (x.timedOut || dropped) && ++failures <= svc.retries) continue;
@@ -331,7 +336,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     if (picked) {
         TargetHealth::Event event;
         if (TargetHealth::classify(rhead.result_int(), f.balanced->health.passive, event))
-            reportPassive(*f.balanced, *picked, event);
+            reportPassive(*f.balanced, *picked, address, event);
     }
     const bool switching = rhead.result() == http::status::switching_protocols;
     const std::string upgradeTo(rhead[http::field::upgrade]);

@@ -91,6 +91,36 @@ void TargetHealth::resetCounters() {
 void TargetHealth::set(bool healthy) {
     m_healthy.store(healthy, std::memory_order_relaxed);
     resetCounters();
+    if (auto list = resolved.load())
+        for (const auto& a : *list)
+            a.health->set(healthy);
+}
+
+void TargetHealth::refreshFromAddresses() {
+    auto list = resolved.load();
+    if (!list || list->empty()) return;
+    bool any = false;
+    for (const auto& a : *list)
+        any = any || a.health->healthy();
+    m_healthy.store(any, std::memory_order_relaxed);
+}
+
+bool TargetHealth::allHealthy() const {
+    if (!healthy()) return false;
+    auto list = resolved.load();
+    if (list)
+        for (const auto& a : *list)
+            if (!a.health->healthy()) return false;
+    return true;
+}
+
+const ResolvedAddress& TargetHealth::nextAddress(const std::vector<ResolvedAddress>& list) {
+    const std::uint32_t start = m_nextAddress.fetch_add(1, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const ResolvedAddress& a = list[(start + i) % list.size()];
+        if (a.health->healthy()) return a;
+    }
+    return list[start % list.size()];
 }
 
 bool TargetHealth::record(Event e, const HealthThresholds& t) {

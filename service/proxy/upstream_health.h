@@ -57,6 +57,15 @@ struct HealthPolicy {
     }
 };
 
+class TargetHealth;
+
+// One address a host-name target resolved to, with a health of its own: Kong keeps health per
+// address, so one bad replica behind a name does not take its siblings out.
+struct ResolvedAddress {
+    std::string ip;
+    std::shared_ptr<TargetHealth> health;
+};
+
 class TargetHealth {
 public:
     enum class Event { Success, TcpFailure, Timeout, HttpFailure };
@@ -64,13 +73,20 @@ public:
     bool healthy() const { return m_healthy.load(std::memory_order_relaxed); }
     // Requests using the target right now, over all workers (least-connections).
     std::atomic<int> inFlight{0};
-    // The addresses a target named by host name resolves to, refreshed by the checker thread;
-    // null until the first answer (connections then resolve for themselves). Workers spread
-    // their new connections over them with `nextAddress`.
-    std::atomic<std::shared_ptr<const std::vector<std::string>>> resolved;
-    std::atomic<std::uint32_t> nextAddress{0};
-    // Manual override (Admin API): sets the state and clears the counters.
+    // The addresses a target named by host name resolves to, refreshed by the checker thread
+    // (an address still named keeps its health); null until the first answer (connections
+    // then resolve for themselves). Such a target is healthy while any of its addresses is.
+    std::atomic<std::shared_ptr<const std::vector<ResolvedAddress>>> resolved;
+    // Manual override (Admin API): sets the state, and every resolved address's, and clears
+    // the counters.
     void set(bool healthy);
+    // After an address flipped or the addresses changed: healthy while any address is.
+    void refreshFromAddresses();
+    // Whether the target and every address of it is healthy (how often it is probed).
+    bool allHealthy() const;
+    // The next healthy address of `list` (this target's resolved addresses) in round-robin
+    // order; any when none is healthy.
+    const ResolvedAddress& nextAddress(const std::vector<ResolvedAddress>& list);
     // Counts one observation against the thresholds: failures of a healthy target toward
     // unhealthy, successes of an unhealthy one toward healthy; an observation of the other
     // kind resets the run. True when the state flipped.
@@ -81,6 +97,7 @@ public:
 private:
     void resetCounters();
     std::atomic<bool> m_healthy{true};
+    std::atomic<std::uint32_t> m_nextAddress{0};
     std::atomic<int> m_counters[4] = {}; // by Event
 };
 

@@ -2,10 +2,11 @@
 // connections, timeouts) take a target out and bring it back when it recovers; passive checks
 // open the circuit on real traffic; the Admin API reports health and sets it by hand; the
 // threshold and an all-down upstream answer 503; a dead target without checks is skipped by
-// retries.
+// retries; the addresses a target's host name resolves to each have their own health.
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
 
+#include <QTemporaryFile>
 #include <QtTest>
 #include <memory>
 
@@ -48,6 +49,8 @@ private slots:
     void deadTargetIsRetriedElsewhere();
     void activeConcurrency_data();
     void activeConcurrency();
+    void addressesOfANameHaveTheirOwnHealth_data();
+    void addressesOfANameHaveTheirOwnHealth();
 
 private:
     Pair makeUpstream(const std::string& name, const json& healthchecks);
@@ -357,6 +360,92 @@ void TestUpstreamHealth::activeConcurrency() {
     QTRY_VERIFY_WITH_TIMEOUT(backend.requests().size() >= 6, 5000);
     QCOMPARE(backend.maxBusy(), concurrency);
     QCOMPARE(api.request("DELETE", QByteArray::fromStdString("/upstreams/" + name)).status, 204);
+}
+
+void TestUpstreamHealth::addressesOfANameHaveTheirOwnHealth_data() {
+    QTest::addColumn<bool>("active"); // else passive
+    QTest::newRow("passive: real traffic takes one address out") << false;
+    QTest::newRow("active: probes take one address out") << true;
+}
+
+void TestUpstreamHealth::addressesOfANameHaveTheirOwnHealth() {
+    // "pair.health.test" names 127.0.0.1 and 127.0.0.2 (hosts file); a back-end on each, same
+    // port. The one on .2 fails: only that address leaves the rotation, the target serves on.
+    QFETCH(bool, active);
+    FakeUpstream one;
+    FakeUpstream two(FakeUpstream::At{"127.0.0.2", one.port()});
+    if (one.port() == 0 || two.port() == 0) QSKIP("127.0.0.2 cannot be bound here");
+    QTemporaryFile hosts;
+    QVERIFY(hosts.open());
+    hosts.write("127.0.0.1 pair.health.test\n127.0.0.2 pair.health.test\n");
+    hosts.flush();
+    PorticodProcess node({"--dns-hostsfile", hosts.fileName(), "--worker-threads", "1"});
+    QVERIFY2(node.start(), qPrintable(node.log()));
+    auto api = node.local();
+    json checks = {{"passive", {{"unhealthy", {{"http_failures", 2}, {"http_statuses", {500}}}}}}};
+    if (active)
+        checks = {{"active",
+                   {{"http_path", "/health"},
+                    {"healthy", {{"interval", 0.1}, {"successes", 1}}},
+                    {"unhealthy", {{"interval", 0.1}, {"http_failures", 1}}}}}};
+    QCOMPARE(api.json("POST", "/upstreams", {{"name", "pair"}, {"healthchecks", checks}}).status,
+             201);
+    const std::string target = "pair.health.test:" + std::to_string(one.port());
+    QCOMPARE(api.json("POST", "/upstreams/pair/targets", {{"target", target}}).status, 201);
+    QCOMPARE(api.json("POST", "/services", {{"name", "pair"}, {"host", "pair"}}).status, 201);
+    QCOMPARE(api.json("POST", "/services/pair/routes", {{"paths", {"/pair"}}}).status, 201);
+    // {address ip: health} of the target, and the target's own.
+    auto report = [&api](QString* targetHealth = nullptr) {
+        QMap<QString, QString> out;
+        const json body = api.request("GET", "/upstreams/pair/health").json();
+        for (const auto& t : body["data"]) {
+            if (targetHealth) *targetHealth = QString::fromStdString(t["health"]);
+            for (const auto& a : t["data"]["addresses"])
+                out[QString::fromStdString(a["ip"])] = QString::fromStdString(a["health"]);
+        }
+        return out;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(report().size(), 2, 5000);
+    two.setReply(Reply::with(500, "broken"));
+    auto get = [&node] { return node.proxy().request("GET", "/pair/x").status; };
+    if (!active) {
+        // Addresses take turns: .2 answers 500 twice, then is out.
+        int errors = 0;
+        for (int i = 0; i < 10; ++i)
+            errors += get() == 500 ? 1 : 0;
+        QCOMPARE(errors, 2);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(report().value("127.0.0.2"), QStringLiteral("UNHEALTHY"), 5000);
+    QString targetHealth;
+    QCOMPARE(report(&targetHealth).value("127.0.0.1"), QStringLiteral("HEALTHY"));
+    QCOMPARE(targetHealth, QStringLiteral("HEALTHY"));
+    one.clear();
+    two.clear();
+    for (int i = 0; i < 6; ++i)
+        QCOMPARE(get(), 200);
+    QCOMPARE(traffic(two), 0);
+    QCOMPARE(traffic(one), 6);
+    const QByteArray base =
+        QByteArray::fromStdString("/upstreams/pair/targets/" + target + "/127.0.0.");
+    const QByteArray port = ":" + QByteArray::number(one.port());
+    QCOMPARE(api.request("PUT", base + "9" + port + "/unhealthy").status, 404);
+    if (!active) {
+        // By hand, one address: both out, and the target with them (no probes to race).
+        QCOMPARE(api.request("PUT", base + "1" + port + "/unhealthy").status, 204);
+        report(&targetHealth);
+        QCOMPARE(targetHealth, QStringLiteral("UNHEALTHY"));
+        QCOMPARE(get(), 503);
+        // Back by hand (passive checks alone never bring an address back, as in Kong).
+        two.setReply(Reply::with(200, "two"));
+        QCOMPARE(api.request("PUT", base + "2" + port + "/healthy").status, 204);
+        QCOMPARE(get(), 200);
+        QCOMPARE(traffic(two), 1);
+    } else {
+        // Probes bring the address back once it recovers.
+        two.setReply(Reply::with(200, "two"));
+        QTRY_COMPARE_WITH_TIMEOUT(report().value("127.0.0.2"), QStringLiteral("HEALTHY"), 5000);
+    }
+    QCOMPARE(node.terminate(), 0);
 }
 
 QTEST_MAIN(TestUpstreamHealth)

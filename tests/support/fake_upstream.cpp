@@ -19,6 +19,10 @@ FakeUpstream::FakeUpstream(unsigned short port, bool ipv6) {
     listenOn(port, ipv6);
 }
 
+FakeUpstream::FakeUpstream(const At& at) {
+    listenOn(at.port, false, at.ipv4);
+}
+
 FakeUpstream::FakeUpstream(const Tls& tls) {
     m_tls = SSL_CTX_new(TLS_server_method());
     auto pem = [](const std::string& text) {
@@ -50,7 +54,7 @@ std::vector<std::string> FakeUpstream::clientNames() const {
     return m_clientNames;
 }
 
-void FakeUpstream::listenOn(unsigned short port, bool ipv6) {
+void FakeUpstream::listenOn(unsigned short port, bool ipv6, const std::string& ipv4) {
     m_listenFd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -70,7 +74,7 @@ void FakeUpstream::listenOn(unsigned short port, bool ipv6) {
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr);
         ok = ::bind(m_listenFd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
              ::listen(m_listenFd, 64) == 0;
         socklen_t len = sizeof addr;

@@ -43,6 +43,12 @@ public:
     // port 0: an ephemeral one; else that port (a target coming back where it was). ipv6:
     // on [::1] instead of 127.0.0.1. port() is 0 when the address could not be bound.
     explicit FakeUpstream(unsigned short port = 0, bool ipv6 = false);
+    // On another loopback IPv4 address (127.0.0.2, ...), for a name that resolves to several.
+    struct At {
+        std::string ipv4;
+        unsigned short port = 0;
+    };
+    explicit FakeUpstream(const At& at);
 
     // TLS with this certificate; when clientCa is set, a client certificate signed by it (or
     // that certificate itself) is required, and a handshake without one fails.
@@ -70,7 +76,7 @@ public:
     std::vector<std::string> clientNames() const;
 
 private:
-    void listenOn(unsigned short port, bool ipv6);
+    void listenOn(unsigned short port, bool ipv6, const std::string& ipv4 = "127.0.0.1");
     void acceptLoop();
     void serve(int fd, int connection);
 
