@@ -277,6 +277,36 @@ bool parseBuffered(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer,
     return true;
 }
 
+// Reads from `in` into `buffer` and feeds `p` until it has made progress (with `untilHeader`:
+// until its head is complete), as Beast's async_read_some and async_read_header do but without
+// their layers of composed operations. At the end of the stream, a parser that has begun a
+// message is told (a body delimited by the close ends there; anything else is a partial
+// message); one that has not gets end_of_stream.
+inline constexpr std::size_t kReadSize = 8192;
+template <bool isRequest, class Stream>
+awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
+                                 http::basic_parser<isRequest>& p, bool untilHeader,
+                                 std::chrono::steady_clock::duration timeout) {
+    error_code ec;
+    for (;;) {
+        if (parseBuffered(p, buffer, ec)) {
+            if (ec || !untilHeader || p.is_header_done()) co_return ec;
+            continue;
+        }
+        beast::get_lowest_layer(in).expires_after(timeout);
+        const std::size_t n = co_await in.async_read_some(buffer.prepare(kReadSize),
+                                                          asio::redirect_error(use_awaitable, ec));
+        if (ec == asio::error::eof) {
+            if (!p.got_some()) co_return http::error::end_of_stream;
+            ec = {};
+            p.put_eof(ec);
+            co_return ec;
+        }
+        if (ec) co_return timeoutOr(beast::get_lowest_layer(in), ec);
+        buffer.commit(n);
+    }
+}
+
 // Writes what a plain socket takes right now, without waiting: most writes of a proxied request
 // fit the socket buffer whole, and finishing them here saves the asynchronous operation and its
 // completion's trip through the scheduler (Asio posts even a write that succeeded at once).
@@ -342,13 +372,10 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
         if (!p.is_done()) {
             p.get().body().data = buf.data();
             p.get().body().size = buf.size();
-            if (!parseBuffered(p, inBuffer, ec)) {
-                beast::get_lowest_layer(in).expires_after(readTimeout);
-                co_await http::async_read_some(in, inBuffer, p,
-                                               asio::redirect_error(use_awaitable, ec));
-            }
+            if (!parseBuffered(p, inBuffer, ec))
+                ec = co_await readParsed(in, inBuffer, p, false, readTimeout);
             if (ec == http::error::need_buffer) ec = {};
-            if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(in), ec), true};
+            if (ec) co_return RelayResult{ec, true};
             n = buf.size() - p.get().body().size;
             // Nothing new yet (a chunk header only): read on.
             if (n == 0 && !p.is_done() && headSent) continue;

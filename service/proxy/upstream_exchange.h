@@ -180,10 +180,8 @@ awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std:
         x.response->header_limit(kUpstreamHeaderLimit);
         x.response->body_limit(boost::none);
         if (head.method() == http::verb::head) x.response->skip(true);
-        tcpOf(*x.upstream).expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
-        co_await http::async_read_header(*x.upstream, x.buffer, *x.response,
-                                         asio::redirect_error(use_awaitable, ec));
-        ec = timeoutOr(tcpOf(*x.upstream), ec);
+        ec = co_await readParsed(*x.upstream, x.buffer, *x.response, true,
+                                 std::chrono::milliseconds(svc.readTimeoutMs));
         const unsigned status = ec ? 0 : x.response->get().result_int();
         if (ec || status >= 200) break;
         if (status == 101 && f.upgrade) break;
