@@ -128,14 +128,20 @@ awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std:
     x.reused =
         !fresh && !f.upgrade && takePooled(f.ctx.pool, x.key, x.upstream, x.served, !f.replayable);
     if (!x.reused) {
-        asio::ip::tcp::resolver resolver(f.client.get_executor());
         TimedSocket connecting(f.client.get_executor());
         connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
-        auto endpoints = co_await resolver.async_resolve(host, std::to_string(port),
-                                                         asio::redirect_error(use_awaitable, ec));
-        if (!ec)
-            co_await asio::async_connect(connecting.socket(), endpoints,
-                                         asio::redirect_error(use_awaitable, ec));
+        // An address (a target, a resolved host name) needs no trip to the resolver's thread.
+        if (const auto ip = asio::ip::make_address(host, ec); !ec) {
+            co_await connecting.socket().async_connect({ip, static_cast<unsigned short>(port)},
+                                                       asio::redirect_error(use_awaitable, ec));
+        } else {
+            asio::ip::tcp::resolver resolver(f.client.get_executor());
+            auto endpoints = co_await resolver.async_resolve(
+                host, std::to_string(port), asio::redirect_error(use_awaitable, ec));
+            if (!ec)
+                co_await asio::async_connect(connecting.socket(), endpoints,
+                                             asio::redirect_error(use_awaitable, ec));
+        }
         ec = timeoutOr(connecting, ec);
         if (!ec) {
             connecting.socket().set_option(asio::ip::tcp::no_delay(true), ec);
