@@ -303,6 +303,8 @@ awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
             co_return ec;
         }
         if (ec) co_return timeoutOr(beast::get_lowest_layer(in), ec);
+        // A deadline bounds one operation: left armed, it would cut whatever waits next.
+        beast::get_lowest_layer(in).expires_never();
         buffer.commit(n);
     }
 }
@@ -402,6 +404,7 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
             beast::get_lowest_layer(out).expires_after(writeTimeout);
             co_await asio::async_write(out, pending, asio::redirect_error(use_awaitable, ec));
             if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(out), ec), false};
+            beast::get_lowest_layer(out).expires_never();
         }
         headSent = true;
         if (last) break;

@@ -255,6 +255,9 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         arena.reset();
         RequestParser req = makeParser<RequestParser>(arena);
         if (!co_await readRequestHead(client, clientBuffer, req, ctx, rc, first)) break;
+        // The head deadline ends with the head: from here each read or write of the client
+        // sets its own, and waiting for the upstream is bounded by the service's timeouts.
+        beast::get_lowest_layer(client).expires_never();
         first = false;
         rc.started = Clock::now();
         ctx.stats.requests.fetch_add(1, std::memory_order_relaxed);

@@ -39,6 +39,7 @@ private slots:
     void trustedForwardingHeaders();
     void upstreamKeepalive_data();
     void upstreamKeepalive();
+    void slowUpstreamOutlastsClientDeadlines();
 
 private:
     FakeUpstream m_upstream;
@@ -214,6 +215,18 @@ void TestProxyLimits::upstreamKeepalive() {
     const auto seen = upstream.requestConnections();
     QCOMPARE(QList<int>(seen.begin(), seen.end()), used);
     QCOMPARE(node.terminate(), 0);
+}
+
+void TestProxyLimits::slowUpstreamOutlastsClientDeadlines() {
+    // The client's deadlines (head 1 s, keep-alive 2 s) bound the client's own reads and
+    // writes, not the wait for the upstream (the service's read_timeout, 60 s).
+    auto reply = FakeUpstream::Reply::with(200, "slow");
+    reply.delayMs = 2500;
+    m_upstream.setReply(reply);
+    const auto got = m_node.proxy().request("GET", "/slow");
+    m_upstream.setReply(FakeUpstream::Reply());
+    QCOMPARE(got.status, 200);
+    QCOMPARE(got.body, QByteArray("slow"));
 }
 
 QTEST_MAIN(TestProxyLimits)
