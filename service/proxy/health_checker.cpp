@@ -37,9 +37,10 @@ struct HealthChecker::Impl {
     // Checker thread only from here on.
     std::uint64_t generation = 0;
     std::vector<std::shared_ptr<asio::steady_timer>> timers;
-    // Probes in flight per upstream (its `concurrency` bounds them). Shared with the loops, which
-    // may outlive the generation that made them.
-    std::map<std::pair<std::uint64_t, const UpstreamInfo*>, std::shared_ptr<int>> probing;
+    // Probes in flight per upstream id (its `concurrency` bounds them). Kept across revisions:
+    // a probe that a loop of the previous revision still has in flight counts against the
+    // next revision's too. Shared with the loops, which may outlive their revision.
+    std::map<std::string, std::shared_ptr<int>> probing;
     asio::ssl::context verifying{asio::ssl::context::tls_client};
     asio::ssl::context trusting{asio::ssl::context::tls_client};
 
@@ -141,7 +142,7 @@ awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
         if (ec || gen != generation) co_return;
         if (interval <= 0) continue;
         // Wait for a free probe slot of this upstream.
-        auto& slot = probing[{gen, up}];
+        auto& slot = probing[up->id];
         if (!slot) slot = std::make_shared<int>(0);
         const std::shared_ptr<int> inFlight = slot;
         while (*inFlight >= policy.concurrency && gen == generation) {
@@ -241,7 +242,9 @@ void HealthChecker::update(std::shared_ptr<const ConfigSnapshot> snapshot) {
     Impl* d = m_impl.get();
     asio::post(d->ioc, [d, snap = std::move(snapshot)] {
         ++d->generation;
-        d->probing.clear(); // loops of earlier generations keep their own counters
+        // Counters of upstreams that are gone (a loop still probing holds its own copy).
+        for (auto it = d->probing.begin(); it != d->probing.end();)
+            it = snap && snap->upstreamById(it->first) ? std::next(it) : d->probing.erase(it);
 
         for (auto& t : d->timers)
             t->cancel();
