@@ -1,6 +1,6 @@
 #pragma once
-// Private to the proxy: a TCP socket with one coarse deadline. Include only where Asio is used
-// anyway (the session headers).
+// Private to the proxy (the sessions and their upstream pool): a TCP socket with one coarse
+// deadline.
 //
 // Beast's basic_stream re-arms a timer for every read and write and routes each operation
 // through its own composed operation; on a proxied request that was a measurable share of
@@ -9,6 +9,12 @@
 // deadline that has since moved later, sleeps again. Only a deadline earlier than the armed one
 // re-arms the timer. When a deadline passes, the socket is closed, which ends whatever operation
 // is pending with an error; expired() then tells a timeout from other failures.
+//
+// Unlike basic_stream's separate read and write timers, reads and writes share the deadline:
+// callers give one to an operation and clear it (expires_never) when the operation is done, so
+// that it cannot cut whatever the connection waits for next. In a tunnel, where both
+// directions are pending at once, the socket closes after a whole idle period in which neither
+// direction began an operation.
 //
 // Operations go straight to the socket (no wrapping of handlers), so async_read_some and
 // async_write_some cost what the socket's own do. Owned and used by one worker thread.
