@@ -425,8 +425,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             f.balance.headers = &headers;
             f.balance.captures = &match.captures;
         }
-        const bool again = svc.tls ? co_await forward<Client, TlsUpstream>(f, head)
-                                   : co_await forward<Client, PlainUpstream>(f, head);
+        const bool again = svc.tls ? co_await forward<Client, TlsUpstream>(f)
+                                   : co_await forward<Client, PlainUpstream>(f);
         if (!again) break;
     }
 }

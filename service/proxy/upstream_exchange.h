@@ -119,8 +119,8 @@ inline awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpst
 }
 
 template <class Client, class Up>
-awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std::string& host,
-                         int port, bool fresh, UpstreamExchange<Up>& x) {
+awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int port, bool fresh,
+                         UpstreamExchange<Up>& x) {
     const ServiceInfo& svc = f.svc;
     error_code ec;
     x.key = host + ":" + std::to_string(port);
@@ -185,7 +185,7 @@ awaitable<void> exchange(Forwarding<Client>& f, ProxiedRequest& head, const std:
                            std::make_tuple(ArenaAllocator<char>(f.arena)));
         x.response->header_limit(kUpstreamHeaderLimit);
         x.response->body_limit(boost::none);
-        if (head.method() == http::verb::head) x.response->skip(true);
+        if (f.req.get().method() == http::verb::head) x.response->skip(true);
         ec = co_await readParsed(*x.upstream, x.buffer, *x.response, true,
                                  std::chrono::milliseconds(svc.readTimeoutMs));
         const unsigned status = ec ? 0 : x.response->get().result_int();
@@ -242,8 +242,7 @@ awaitable<void> tunnel(Forwarding<Client>& f, Up& upstream, beast::flat_buffer& 
 
 // Connect (with retries over targets), send, relay the response. True when the client
 // connection may carry another request.
-template <class Client, class Up>
-awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
+template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f) {
     const ServiceInfo& svc = f.svc;
     RequestContext& rc = f.rc;
     // A failed connection attempt counts against the service's `retries` and is retried on
@@ -252,7 +251,8 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     // error timeout`: nothing has reached the client yet). Besides, such a request that failed
     // on a reused connection before any response byte is sent again once on a fresh connection
     // without counting: the upstream may have closed the idle connection in the meantime.
-    const bool replayable = f.req.is_done() && idempotent(head.method());
+    const http::verb method = f.req.get().method();
+    const bool replayable = f.req.is_done() && idempotent(method);
     f.replayable = replayable;
     std::optional<UpstreamExchange<Up>> attemptState;
     const UpstreamInfo::Target* picked = nullptr;
@@ -287,7 +287,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
             }
         }
         attemptState.emplace(f.upstreamBuffer); // drops a failed attempt's connection
-        co_await exchange(f, head, host, port, attempt > 0, *attemptState);
+        co_await exchange(f, host, port, attempt > 0, *attemptState);
         const UpstreamExchange<Up>& x = *attemptState;
         const auto failure =
             x.timedOut ? TargetHealth::Event::Timeout : TargetHealth::Event::TcpFailure;
@@ -381,7 +381,7 @@ awaitable<bool> forward(Forwarding<Client>& f, ProxiedRequest& head) {
     if (!f.clientKeepAlive) rhead.set(http::field::connection, "close");
     const int status = rhead.result_int();
     const bool bodyless =
-        head.method() == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
+        method == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
     const RelayResult relayed = co_await relayMessage(
         upstream, x.buffer, res, f.client, headBytes(rhead, f.responseHead), chunkedOut, bodyless,
         f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
