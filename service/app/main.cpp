@@ -189,8 +189,8 @@ admin::AdminApi::HealthHooks upstreamHealthHooks(proxy::SnapshotHolder& snapshot
             }
             // One address ("ip:port", "[v6]:port" or the bare ip) of a host-name target.
             auto resolved = t.health->resolved.load();
+            const std::string port = ":" + std::to_string(t.port);
             for (const auto& a : resolved ? *resolved : std::vector<proxy::ResolvedAddress>{}) {
-                const std::string port = ":" + std::to_string(t.port);
                 if (address != a.ip && address != a.ip + port && address != "[" + a.ip + "]" + port)
                     continue;
                 a.health->set(healthy);

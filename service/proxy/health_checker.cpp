@@ -151,31 +151,24 @@ awaitable<void> HealthChecker::Impl::loop(std::uint64_t gen,
             if (ec) co_return;
         }
         if (gen != generation) co_return;
-        // A host-name target: each address it resolved to, on its own.
-        const auto addresses = target->health->resolved.load();
-        if (addresses && !addresses->empty()) {
-            for (const auto& a : *addresses) {
-                ++*inFlight;
-                const auto event = co_await probe(policy, *target, a.ip);
-                --*inFlight;
-                if (gen != generation) co_return;
-                if (!event || !a.health->record(*event, policy.active)) continue;
-                target->health->refreshFromAddresses();
-                log::notice("health", "upstream " + up->name + " target " + target->address +
-                                          " address " + a.ip + " is " +
-                                          (a.health->healthy() ? "healthy" : "unhealthy") +
-                                          " (active check)");
-            }
-            continue;
-        }
-        ++*inFlight;
-        const auto event = co_await probe(policy, *target, target->host);
-        --*inFlight;
-        if (gen != generation || !event) continue;
-        if (target->health->record(*event, policy.active))
-            log::notice("health", "upstream " + up->name + " target " + target->address + " is " +
-                                      (target->health->healthy() ? "healthy" : "unhealthy") +
+        // A host-name target: each address it resolved to, on its own; else the target.
+        auto addresses = target->health->resolved.load();
+        if (!addresses || addresses->empty())
+            addresses = std::make_shared<const std::vector<ResolvedAddress>>(
+                1, ResolvedAddress{target->host, target->health});
+        for (const auto& a : *addresses) {
+            ++*inFlight;
+            const auto event = co_await probe(policy, *target, a.ip);
+            --*inFlight;
+            if (gen != generation) co_return;
+            if (!event || !a.health->record(*event, policy.active)) continue;
+            const bool ofAddress = a.health != target->health;
+            if (ofAddress) target->health->refreshFromAddresses();
+            log::notice("health", "upstream " + up->name + " target " + target->address +
+                                      (ofAddress ? " address " + a.ip : std::string()) + " is " +
+                                      (a.health->healthy() ? "healthy" : "unhealthy") +
                                       " (active check)");
+        }
     }
 }
 

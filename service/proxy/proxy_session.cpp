@@ -101,15 +101,6 @@ void UpstreamPool::sweep() {
     sweepLists(m_idleTls, m_idleTimeout);
 }
 
-std::size_t UpstreamPool::idleCount() const {
-    std::size_t n = 0;
-    for (const auto& [key, list] : m_idle)
-        n += list.size();
-    for (const auto& [key, list] : m_idleTls)
-        n += list.size();
-    return n;
-}
-
 awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ctx) {
     error_code ec;
     ConnectionInfo conn{socket.remote_endpoint(ec).address().to_string(), "http", {}};

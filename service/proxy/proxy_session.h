@@ -52,7 +52,6 @@ public:
     void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c, unsigned served);
     // Closes connections idle longer than the idle timeout. Called about once a second.
     void sweep();
-    std::size_t idleCount() const;
 
     template <class Conn> struct Idle {
         Conn connection;
