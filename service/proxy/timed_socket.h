@@ -18,15 +18,54 @@
 //
 // Operations go straight to the socket (no wrapping of handlers), so async_read_some and
 // async_write_some cost what the socket's own do. Owned and used by one worker thread.
+//
+// Reads may be deferred (ReadDeferral below): Asio starts every read with a non-blocking
+// receive, which for a proxy fails nearly every time (the peer has not answered yet) and costs
+// a system call before the read waits for the socket anyway. nginx does not try a socket it
+// has drained until epoll says it is readable again; Asio offers no such wait without an
+// epoll_ctl per read. A busy worker instead lets the handlers already queued run first and then
+// tries the socket once: by then the answer is usually there, and the read completes without
+// the reactor.
 
 #include "net/asio_names.h"
 
+#include <algorithm>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
 #include <memory>
+#include <sys/socket.h>
 
 namespace portico::proxy {
+
+// Whether deferring reads pays on this thread: it does while most deferred reads find their
+// bytes waiting (a loaded worker); it costs a scheduler round trip and a second receive when
+// they do not (a quiet one, where the peer answers only after the read has begun waiting).
+// The score follows what deferred reads found; while it says no, every kProbeEvery-th read is
+// deferred anyway, so that a worker whose load rises starts deferring again.
+class ReadDeferral {
+public:
+    bool defer() noexcept {
+        if (m_score >= 0) return true;
+        if (++m_sinceProbe < kProbeEvery) return false;
+        m_sinceProbe = 0;
+        return true;
+    }
+    void record(bool foundBytes) noexcept {
+        m_score = std::clamp(m_score + (foundBytes ? 1 : -1), -kLimit, kLimit);
+    }
+
+private:
+    static constexpr int kLimit = 16;
+    static constexpr unsigned kProbeEvery = 32;
+    int m_score = 0;
+    unsigned m_sinceProbe = 0;
+};
+// One per thread: each worker runs its own io_context on its own thread.
+inline thread_local ReadDeferral t_readDeferral;
 
 class TimedSocket {
 public:
@@ -66,9 +105,20 @@ public:
     // Whether the last deadline passed (and closed the socket).
     bool expired() const noexcept { return m_state->expired; }
 
+    // Ends pending operations with operation_aborted, including a read still deferred (which
+    // the socket's own cancel() cannot see).
+    void cancel() {
+        ++m_state->cancels;
+        error_code ec;
+        m_state->socket.cancel(ec);
+    }
+
     template <class Buffers, class Token>
     auto async_read_some(const Buffers& buffers, Token&& token) {
-        return m_state->socket.async_read_some(buffers, std::forward<Token>(token));
+        if (!t_readDeferral.defer())
+            return m_state->socket.async_read_some(buffers, std::forward<Token>(token));
+        return asio::async_initiate<Token, void(error_code, std::size_t)>(InitiateDeferredRead{},
+                                                                          token, m_state, buffers);
     }
     template <class Buffers, class Token>
     auto async_write_some(const Buffers& buffers, Token&& token) {
@@ -85,6 +135,39 @@ private:
             std::chrono::steady_clock::time_point::max();
         bool armed = false;
         bool expired = false;
+        unsigned cancels = 0; // cancel() calls, seen by deferred reads
+    };
+
+    // A read that first lets queued handlers run, then tries the socket once; what it does
+    // not find there, the socket's own read waits for (and reports failures of).
+    struct InitiateDeferredRead {
+        template <class Handler, class Buffers>
+        void operator()(Handler&& handler, std::shared_ptr<State> state,
+                        const Buffers& buffers) const {
+            const unsigned cancels = state->cancels;
+            auto ex = state->socket.get_executor();
+            asio::post(ex, [state = std::move(state), buffers, cancels,
+                            handler = std::forward<Handler>(handler)]() mutable {
+                if (state->cancels != cancels) {
+                    std::move(handler)(error_code(asio::error::operation_aborted), 0);
+                    return;
+                }
+                const asio::mutable_buffer b = *asio::buffer_sequence_begin(buffers);
+                const auto n =
+                    ::recv(state->socket.native_handle(), b.data(), b.size(), MSG_DONTWAIT);
+                if (n > 0 || (n == 0 && b.size() == 0)) {
+                    t_readDeferral.record(true);
+                    std::move(handler)(error_code(), static_cast<std::size_t>(n));
+                    return;
+                }
+                if (n == 0) {
+                    std::move(handler)(error_code(asio::error::eof), 0);
+                    return;
+                }
+                if (errno == EAGAIN || errno == EWOULDBLOCK) t_readDeferral.record(false);
+                state->socket.async_read_some(buffers, std::move(handler));
+            });
+        }
     };
 
     // The wait holds the state weakly: a socket destroyed with its timer pending is simply

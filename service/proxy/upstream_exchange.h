@@ -224,8 +224,8 @@ awaitable<void> pump(From& from, To& to, beast::flat_buffer& pending, std::vecto
     }
     if (!done) {
         done = true;
-        beast::get_lowest_layer(from).socket().cancel(ec);
-        beast::get_lowest_layer(to).socket().cancel(ec);
+        beast::get_lowest_layer(from).cancel();
+        beast::get_lowest_layer(to).cancel();
     }
 }
 
