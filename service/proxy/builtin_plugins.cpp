@@ -17,14 +17,16 @@ using Clock = std::chrono::steady_clock;
 
 // Request ids need to be unique, not secret: a per-thread generator seeded once from the
 // CSPRNG avoids a locked RAND_bytes call per request.
-std::string newRequestId() {
+void newRequestId(RequestId& id) {
     thread_local std::mt19937_64 gen = [] {
         std::uint64_t seed = 0;
         RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
         return std::mt19937_64(seed);
     }();
     std::uint64_t words[2] = {gen(), gen()};
-    return toHex(reinterpret_cast<const unsigned char*>(words), sizeof words);
+    static_assert(2 * sizeof words == RequestId::kMaxSize);
+    toHex(reinterpret_cast<const unsigned char*>(words), sizeof words, id.buffer());
+    id.resize(RequestId::kMaxSize);
 }
 
 long long millis(Clock::duration d) {
@@ -42,8 +44,8 @@ public:
 
     PhaseResult rewrite(RequestContext& r) const override {
         if (m_options.requestIdHeader) {
-            r.requestId = newRequestId();
-            r.request->set("X-Portico-Request-Id", r.requestId);
+            newRequestId(r.requestId);
+            r.request->set("X-Portico-Request-Id", r.requestId.view());
         }
         return {};
     }
@@ -55,7 +57,7 @@ public:
             r.response->set("X-Portico-Proxy-Latency",
                             std::to_string(millis(r.upstreamStarted - r.started)));
         }
-        if (!r.requestId.empty()) r.response->set("X-Portico-Request-Id", r.requestId);
+        if (!r.requestId.empty()) r.response->set("X-Portico-Request-Id", r.requestId.view());
     }
 
 private:

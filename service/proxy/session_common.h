@@ -110,7 +110,7 @@ struct RequestFinish {
             s.peer = rc.peer;
             s.routeId = rc.routeId;
             s.serviceId = rc.serviceId;
-            s.requestId = rc.requestId;
+            s.requestId = rc.requestId.view();
             s.status = rc.status;
             s.latencyMs = static_cast<double>(total) / 1000.0;
             s.upstreamMs = upstreamTime < 0 ? -1 : static_cast<double>(upstreamTime) / 1000.0;

@@ -4,14 +4,17 @@
 
 namespace portico {
 
-std::string toHex(const unsigned char* data, std::size_t size) {
+void toHex(const unsigned char* data, std::size_t size, char* out) {
     static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(size * 2);
     for (std::size_t i = 0; i < size; ++i) {
-        out.push_back(digits[data[i] >> 4]);
-        out.push_back(digits[data[i] & 0xF]);
+        *out++ = digits[data[i] >> 4];
+        *out++ = digits[data[i] & 0xF];
     }
+}
+
+std::string toHex(const unsigned char* data, std::size_t size) {
+    std::string out(size * 2, '\0');
+    toHex(data, size, out.data());
     return out;
 }
 
