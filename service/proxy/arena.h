@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace portico::proxy {
@@ -47,6 +48,35 @@ private:
     std::size_t m_size;
     std::size_t m_used = 0;
     std::vector<std::pair<void*, std::size_t>> m_overflow;
+};
+
+// One T at a time in an arena's memory, constructed and destroyed by its owner like a
+// std::optional; the memory is taken from the arena at the first emplace() and used again by
+// the next. For per-request objects too large to keep in a coroutine frame: Asio recycles
+// frames of up to ~1 KiB only, a larger one is a heap allocation per call.
+template <class T> class ArenaBox {
+public:
+    explicit ArenaBox(Arena& a) noexcept : m_arena(a) {}
+    ArenaBox(const ArenaBox&) = delete;
+    ArenaBox& operator=(const ArenaBox&) = delete;
+    ~ArenaBox() { reset(); }
+
+    template <class... Args> T& emplace(Args&&... args) {
+        reset();
+        if (!m_memory) m_memory = m_arena.allocate(sizeof(T), alignof(T));
+        m_object = ::new (m_memory) T(std::forward<Args>(args)...);
+        return *m_object;
+    }
+    void reset() noexcept {
+        if (m_object) std::destroy_at(std::exchange(m_object, nullptr));
+    }
+    T& operator*() const noexcept { return *m_object; }
+    T* operator->() const noexcept { return m_object; }
+
+private:
+    Arena& m_arena;
+    void* m_memory = nullptr;
+    T* m_object = nullptr;
 };
 
 // A standard allocator over an Arena, for Beast's fields.

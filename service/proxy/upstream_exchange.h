@@ -254,7 +254,8 @@ template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f)
     const http::verb method = f.req.get().method();
     const bool replayable = f.req.is_done() && idempotent(method);
     f.replayable = replayable;
-    std::optional<UpstreamExchange<Up>> attemptState;
+    // In the connection's arena, not in this frame (see ArenaBox).
+    ArenaBox<UpstreamExchange<Up>> attemptState(f.arena);
     const UpstreamInfo::Target* picked = nullptr;
     // A host-name target's addresses (held for the request) and the one used.
     std::shared_ptr<const std::vector<ResolvedAddress>> addresses;
