@@ -206,7 +206,16 @@ public:
     }
 
     template <class Field> bool endsHere(const Field& field) const {
-        switch (field.name()) {
+        return endsHere(field.name(),
+                        std::string_view(field.name_string().data(), field.name_string().size()));
+    }
+    bool endsHere(std::string_view name) const {
+        return endsHere(http::string_to_field(name), name);
+    }
+
+private:
+    bool endsHere(http::field known, std::string_view name) const {
+        switch (known) {
         case http::field::connection:
         case http::field::keep_alive:
         case http::field::proxy_connection:
@@ -221,7 +230,6 @@ public:
             break;
         }
         if (m_count == 0) return false;
-        const std::string_view name(field.name_string().data(), field.name_string().size());
         for (std::size_t i = 0; i < m_count; ++i)
             if (beast::iequals(m_few[i], name)) return true;
         for (const auto token : m_many)
@@ -229,23 +237,83 @@ public:
         return false;
     }
 
-private:
     std::array<std::string_view, 8> m_few; // the common case names one or two
     std::vector<std::string_view> m_many;
     std::size_t m_count = 0;
 };
 
-// Erases what ends at this hop, in one pass over the fields (the Connection fields, which the
-// names are read from, last).
-template <class Fields> void stripHopByHop(Fields& f) {
-    {
-        const HopFields hop(f);
-        for (auto it = f.begin(); it != f.end();)
-            it = it->name() != http::field::connection && hop.endsHere(*it) ? f.erase(it)
-                                                                            : std::next(it);
+// What plugins set or erased in a received head, kept beside it: applied to Beast's fields,
+// each edit was a lookup, an allocation and an insertion into a case-insensitive tree, several
+// per request with the default headers. The head is written out with the edits applied
+// (writeFields). One name has at most one edit, the last. Owned by a connection and reused
+// from request to request (the strings keep their storage).
+class FieldEdits {
+public:
+    struct Edit {
+        std::string name, value;
+        bool erased = false;
+    };
+    void clear() noexcept { m_count = 0; }
+    const Edit* find(std::string_view name) const {
+        for (std::size_t i = 0; i < m_count; ++i)
+            if (beast::iequals(m_edits[i].name, name)) return &m_edits[i];
+        return nullptr;
     }
-    for (auto it = f.begin(); it != f.end();)
-        it = it->name() == http::field::connection ? f.erase(it) : std::next(it);
+    void put(std::string_view name, std::string_view value, bool erased) {
+        Edit* e = const_cast<Edit*>(find(name));
+        if (!e) {
+            if (m_count == m_edits.size()) m_edits.emplace_back();
+            e = &m_edits[m_count++];
+            e->name.assign(name);
+        }
+        e->value.assign(value);
+        e->erased = erased;
+    }
+    std::span<const Edit> edits() const { return {m_edits.data(), m_count}; }
+
+private:
+    std::vector<Edit> m_edits;
+    std::size_t m_count = 0;
+};
+
+// Plugins' view of a received head and of their own edits to it. With `hop`, the fields that
+// end at this hop read as absent (they are not sent on). Clears `edits` for this head.
+template <class Fields> class EditedFields final : public HeaderAccess {
+public:
+    EditedFields(const Fields& f, FieldEdits& edits, const HopFields* hop = nullptr)
+        : m_fields(f), m_edits(edits), m_hop(hop) {
+        m_edits.clear();
+    }
+    std::string_view get(std::string_view name) const override {
+        if (const auto* e = m_edits.find(name)) return e->erased ? std::string_view() : e->value;
+        if (m_hop && m_hop->endsHere(name)) return {};
+        auto it = m_fields.find(name);
+        return it == m_fields.end() ? std::string_view()
+                                    : std::string_view(it->value().data(), it->value().size());
+    }
+    void set(std::string_view name, std::string_view value) override {
+        m_edits.put(name, value, false);
+    }
+    void erase(std::string_view name) override { m_edits.put(name, {}, true); }
+
+private:
+    const Fields& m_fields;
+    FieldEdits& m_edits;
+    const HopFields* m_hop;
+};
+
+// Appends `Name: value` lines to `out`: the fields of `f` that neither end at this hop, nor
+// are edited, nor are ones `skip(field)` says this hop writes itself; then what the edits set.
+template <class Fields, class Skip>
+void writeFields(std::string& out, const Fields& f, const HopFields& hop, const FieldEdits& edits,
+                 Skip skip) {
+    for (const auto& field : f) {
+        const std::string_view name(field.name_string().data(), field.name_string().size());
+        if (hop.endsHere(field) || skip(field) || edits.find(name)) continue;
+        out.append(name).append(": "sv).append(field.value()).append("\r\n"sv);
+    }
+    for (const auto& e : edits.edits())
+        if (!e.erased) out.append(e.name).append(": "sv).append(e.value).append("\r\n"sv);
 }
 
 // Kong's path_handling v0: the service path, then what the route did not strip, joined by '/'.
@@ -339,19 +407,25 @@ struct RelayResult {
     bool readSide = false; // the failure was reading `in` (else writing `out`)
 };
 
-// A response head as bytes: the status line (always HTTP/1.1) and the fields in order. Built
-// by hand rather than through Beast's serializer, whose per-field buffer sequences were the
-// largest user-space cost of a proxied request. `out` is the connection's scratch string.
-template <class Fields>
-const std::string& headBytes(const http::response_header<Fields>& h, std::string& out) {
+// A received response head as this hop sends it on, into `out` (the connection's scratch
+// string): the status line (always HTTP/1.1), the upstream's fields less what ends at this hop
+// and its framing, the plugins' edits, then the lines `own` appends (this hop's framing and
+// connection handling). Written by hand rather than through Beast's serializer, whose
+// per-field buffer sequences were the largest user-space cost of a proxied request.
+template <class Fields, class Own>
+const std::string& responseHeadBytes(const http::response_header<Fields>& h, const HopFields& hop,
+                                     const FieldEdits& edits, std::string& out, Own own) {
     out.clear();
+    char status[8];
+    const int statusLength = std::snprintf(status, sizeof status, "%u", h.result_int());
     out.append("HTTP/1.1 "sv)
-        .append(std::to_string(h.result_int()))
+        .append(status, static_cast<std::size_t>(statusLength))
         .append(" "sv)
         .append(h.reason())
         .append("\r\n"sv);
-    for (const auto& f : h)
-        out.append(f.name_string()).append(": "sv).append(f.value()).append("\r\n"sv);
+    writeFields(out, h, hop, edits,
+                [](const auto& field) { return field.name() == http::field::content_length; });
+    own(out);
     out.append("\r\n"sv);
     return out;
 }

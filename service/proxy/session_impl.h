@@ -74,24 +74,30 @@ inline bool setByThisHop(http::field name, std::string_view text, bool preserveH
 // head itself is left as it is. Written straight out rather than by editing Beast's fields:
 // each edit there is a lookup in a case-insensitive tree.
 template <class Request>
-UpstreamHead
-rewriteForUpstream(const Request& head, const RequestParser& req, const ConnectionInfo& conn,
-                   const SessionContext& ctx, const ConfigSnapshot& snap, const ServiceInfo& svc,
-                   const RouteMatch& match, const std::string& host, int port,
-                   const NormalizedPath& norm, const std::string& query, std::string& text) {
+UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
+                                const RequestParser& req, const ConnectionInfo& conn,
+                                const SessionContext& ctx, const ConfigSnapshot& snap,
+                                const ServiceInfo& svc, const RouteMatch& match,
+                                const std::string& host, int port, const NormalizedPath& norm,
+                                const std::string& query, std::string& text) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
     out.clientKeepAlive = req.keep_alive() && !ctx.stopping;
     const auto length = req.content_length();
     out.expectContinue = beast::iequals(head[http::field::expect], "100-continue");
     out.upgradeTo = upgradeRequested(head, req, *match.route, conn.protocol);
-    // Forwarding headers a trusted peer sent are kept (X-Forwarded-For extended); from
-    // anyone else they are replaced by what this hop knows.
+    // Forwarding headers a trusted peer sent (or a plugin set) are kept (X-Forwarded-For
+    // extended); from anyone else they are replaced by what this hop knows.
     const bool trustedPeer = !ctx.trusted.empty() && ctx.trusted.contains(peer);
+    auto received = [&](std::string_view name) {
+        if (const auto* e = edits.find(name)) return e->erased ? std::string_view() : e->value;
+        auto it = head.find(name);
+        return it == head.end() ? std::string_view()
+                                : std::string_view(it->value().data(), it->value().size());
+    };
     auto fromPeer = [&](std::string_view name, std::string_view ours) {
         if (trustedPeer)
-            if (auto it = head.find(name); it != head.end() && !it->value().empty())
-                return std::string_view(it->value().data(), it->value().size());
+            if (const auto v = received(name); !v.empty()) return v;
         return ours;
     };
     out.realIp = fromPeer("X-Real-IP", peer);
@@ -112,11 +118,10 @@ rewriteForUpstream(const Request& head, const RequestParser& req, const Connecti
         text.append(name).append(": "sv).append(value).append("\r\n"sv);
     };
     const HopFields hop(head);
-    for (const auto& f : head) {
-        const std::string_view name(f.name_string().data(), f.name_string().size());
-        if (hop.endsHere(f) || setByThisHop(f.name(), name, preserveHost)) continue;
-        field(name, {f.value().data(), f.value().size()});
-    }
+    writeFields(text, head, hop, edits, [preserveHost](const auto& f) {
+        return setByThisHop(f.name(), {f.name_string().data(), f.name_string().size()},
+                            preserveHost);
+    });
     if (!preserveHost) {
         if (svc.port == 80 || out.hostHeader != svc.host)
             field("Host", out.hostHeader);
@@ -129,8 +134,7 @@ rewriteForUpstream(const Request& head, const RequestParser& req, const Connecti
     }
     text.append("X-Forwarded-For: "sv);
     if (trustedPeer)
-        if (auto it = head.find("X-Forwarded-For"); it != head.end() && !it->value().empty())
-            text.append(it->value()).append(", "sv);
+        if (const auto v = received("X-Forwarded-For"); !v.empty()) text.append(v).append(", "sv);
     text.append(peer).append("\r\n"sv);
     field("X-Real-IP", out.realIp);
     field("X-Forwarded-Proto", fromPeer("X-Forwarded-Proto", conn.protocol));
@@ -237,7 +241,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
     beast::flat_buffer upstreamBuffer;
     Arena arena(4096);
-    std::string requestHead, responseHead; // as sent, reused from request to request
+    std::string requestHead, responseHead;  // as sent, reused from request to request
+    FieldEdits requestEdits, responseEdits; // the plugins' edits of the heads
     // The request's fields with lower-case names, for routing and the balancer; the strings
     // are reused from request to request.
     std::vector<std::pair<std::string, std::string>> headers;
@@ -374,7 +379,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
 
         // rewrite and access: plugins see the request as the client sent it (after the checks
         // above) and may answer it themselves.
-        FieldsAccess<ProxiedRequest> requestFields(head);
+        EditedFields<HeadFields> requestFields(head, requestEdits);
         rc.request = &requestFields;
         PhaseResult early;
         if (chain->has(Plugin::Rewrite)) early = chain->rewrite(rc);
@@ -395,8 +400,8 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             break;
         }
 
-        const UpstreamHead up = rewriteForUpstream(head, req, conn, ctx, *snap, svc, match, host,
-                                                   port, norm, query, requestHead);
+        const UpstreamHead up = rewriteForUpstream(head, requestEdits, req, conn, ctx, *snap, svc,
+                                                   match, host, port, norm, query, requestHead);
         const UpstreamInfo* balanced = up.balanced;
         std::string tlsName;
         if (svc.tls) tlsName = match.route->preserveHost ? host : up.hostHeader;
@@ -415,6 +420,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                              arena,
                              requestHead,
                              responseHead,
+                             responseEdits,
                              up.expectContinue,
                              up.clientKeepAlive,
                              !up.upgradeTo.empty()};

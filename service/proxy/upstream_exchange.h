@@ -39,6 +39,7 @@ template <class Client> struct Forwarding {
     Arena& arena;                   // the heads' fields
     const std::string& requestHead; // the upstream's, as rewriteForUpstream() wrote it
     std::string& responseHead;      // the client's, as sent
+    FieldEdits& responseEdits;      // the plugins' edits of the response head
     bool expectContinue;
     bool clientKeepAlive;
     bool upgrade; // the request asks to switch protocols (and may)
@@ -349,19 +350,23 @@ template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f)
     const bool upstreamKeepAlive = res.keep_alive();
     const bool resChunked = res.chunked();
     const auto resLength = res.content_length();
-    stripHopByHop(rhead);
-    if (!f.setCookie.empty()) rhead.insert(http::field::set_cookie, f.setCookie);
-    FieldsAccess<ProxiedResponseHead> responseFields(rhead);
+    // What ends at this hop (Transfer-Encoding, Connection and what it names) is not sent on;
+    // this hop writes its own framing and connection handling.
+    const HopFields hop(rhead);
+    EditedFields<HeadFields> responseFields(rhead, f.responseEdits, &hop);
     rc.response = &responseFields;
     if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(rc);
     rc.response = nullptr;
-    rhead.version(11);
+    const std::string_view setCookie = f.setCookie;
     if (switching) {
         // The upstream agreed: its 101 goes to the client as it is (with the protocol it
         // named), then both connections carry the new protocol.
-        rhead.set(http::field::connection, "upgrade");
-        rhead.set(http::field::upgrade, upgradeTo);
-        const std::string& switched = headBytes(rhead, f.responseHead);
+        const std::string& switched =
+            responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](std::string& out) {
+                if (!setCookie.empty())
+                    out.append("Set-Cookie: "sv).append(setCookie).append("\r\n"sv);
+                out.append("Connection: upgrade\r\nUpgrade: "sv).append(upgradeTo).append("\r\n"sv);
+            });
         beast::get_lowest_layer(f.client).expires_after(30s);
         error_code ec;
         co_await asio::async_write(f.client, asio::buffer(switched),
@@ -369,28 +374,38 @@ template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f)
         if (!ec) co_await tunnel(f, upstream, x.buffer);
         co_return false;
     }
-    // A close-delimited upstream body can only be relayed chunked or close-delimited.
-    // Transfer-Encoding and Connection ended at this hop (stripHopByHop).
+    // A close-delimited upstream body can only be relayed chunked or close-delimited. The
+    // length sent is the one the parser framed the body by (the only one it accepted).
     const bool framed = resChunked || resLength || res.is_done();
     const bool chunkedOut = resChunked || (!resLength && !res.is_done());
-    if (chunkedOut) {
-        rhead.erase(http::field::content_length);
-        rhead.set(http::field::transfer_encoding, "chunked");
-    } else if (resLength) {
-        rhead.content_length(*resLength);
-    }
-    if (!f.clientKeepAlive) rhead.set(http::field::connection, "close");
+    const bool clientKeepAlive = f.clientKeepAlive;
+    const std::string& headOut =
+        responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](std::string& out) {
+            if (!setCookie.empty()) out.append("Set-Cookie: "sv).append(setCookie).append("\r\n"sv);
+            if (chunkedOut) {
+                out.append("Transfer-Encoding: chunked\r\n"sv);
+            } else if (resLength) {
+                char digits[24];
+                const int n = std::snprintf(digits, sizeof digits, "%llu",
+                                            static_cast<unsigned long long>(*resLength));
+                out.append("Content-Length: "sv)
+                    .append(digits, static_cast<std::size_t>(n))
+                    .append("\r\n"sv);
+            }
+            if (!clientKeepAlive) out.append("Connection: close\r\n"sv);
+        });
     const int status = rhead.result_int();
     const bool bodyless =
         method == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
-    const RelayResult relayed = co_await relayMessage(
-        upstream, x.buffer, res, f.client, headBytes(rhead, f.responseHead), chunkedOut, bodyless,
-        f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
-        std::chrono::seconds(f.ctx.limits.sendTimeoutS),
-        [&rc, &f](std::string_view piece, bool last) {
-            rc.responseBytes += piece.size();
-            if (f.chain.has(Plugin::BodyFilter)) f.chain.bodyFilter(rc, piece, last);
-        });
+    const RelayResult relayed =
+        co_await relayMessage(upstream, x.buffer, res, f.client, headOut, chunkedOut, bodyless,
+                              f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
+                              std::chrono::seconds(f.ctx.limits.sendTimeoutS),
+                              [&rc, &f](std::string_view piece, bool last) {
+                                  rc.responseBytes += piece.size();
+                                  if (f.chain.has(Plugin::BodyFilter))
+                                      f.chain.bodyFilter(rc, piece, last);
+                              });
     if (!relayed.ec && upstreamKeepAlive && framed && res.is_done() && x.buffer.size() == 0)
         givePooled(f.ctx.pool, x.key, upstream, x.served + 1);
     co_return !relayed.ec && f.clientKeepAlive;
