@@ -1,6 +1,7 @@
 #include "proxy/builtin_plugins.h"
 
 #include "core/hex.h"
+#include "core/text.h"
 #include "model/entity_fields.h"
 #include "plugins/plugin_names.h"
 
@@ -53,9 +54,9 @@ public:
     void headerFilter(RequestContext& r) const override {
         if (m_options.latencyHeaders && r.upstreamHeaders != Clock::time_point{}) {
             r.response->set("X-Portico-Upstream-Latency",
-                            std::to_string(millis(r.upstreamHeaders - r.upstreamStarted)));
+                            NumberText(millis(r.upstreamHeaders - r.upstreamStarted)));
             r.response->set("X-Portico-Proxy-Latency",
-                            std::to_string(millis(r.upstreamStarted - r.started)));
+                            NumberText(millis(r.upstreamStarted - r.started)));
         }
         if (!r.requestId.empty()) r.response->set("X-Portico-Request-Id", r.requestId.view());
     }

@@ -19,6 +19,7 @@ int fdOf(std::unique_ptr<IdleTlsConnection>& c) {
     return beast::get_lowest_layer(c->stream).socket().native_handle();
 }
 
+// Parking times need no precision finer than the kernel tick.
 using Time = std::chrono::steady_clock::time_point;
 
 // The most recently parked usable connection of `key`; stale ones met on the way are closed.
@@ -28,7 +29,7 @@ bool takeFrom(Lists& lists, const std::string& key, std::optional<Conn>& out, un
     auto it = lists.find(key);
     if (it == lists.end()) return false;
     auto& list = it->second;
-    const Time now = std::chrono::steady_clock::now();
+    const Time now = coarseNow();
     while (!list.empty()) {
         auto idle = std::move(list.back());
         list.pop_back();
@@ -54,12 +55,12 @@ void giveTo(Lists& lists, const std::string& key, Conn c, unsigned served, std::
     if (it == lists.end()) it = lists.try_emplace(key).first;
     auto& list = it->second;
     if (list.size() >= poolSize) list.pop_front(); // the least recently used
-    list.push_back({std::move(c), std::chrono::steady_clock::now(), served});
+    list.push_back({std::move(c), coarseNow(), served});
 }
 
 template <class Lists> void sweepLists(Lists& lists, std::chrono::steady_clock::duration timeout) {
     if (timeout.count() <= 0) return;
-    const Time oldest = std::chrono::steady_clock::now() - timeout;
+    const Time oldest = coarseNow() - timeout;
     for (auto it = lists.begin(); it != lists.end();) {
         auto& list = it->second;
         while (!list.empty() && list.front().parked <= oldest)

@@ -416,10 +416,8 @@ template <class Fields, class Own>
 const std::string& responseHeadBytes(const http::response_header<Fields>& h, const HopFields& hop,
                                      const FieldEdits& edits, std::string& out, Own own) {
     out.clear();
-    char status[8];
-    const int statusLength = std::snprintf(status, sizeof status, "%u", h.result_int());
     out.append("HTTP/1.1 "sv)
-        .append(status, static_cast<std::size_t>(statusLength))
+        .append(NumberText(h.result_int()))
         .append(" "sv)
         .append(h.reason())
         .append("\r\n"sv);
@@ -464,8 +462,10 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
         if (!headSent) out5[k++] = asio::buffer(head);
         if (n > 0 && !bodyless) {
             if (chunked) {
-                const int len = std::snprintf(sizeLine, sizeof sizeLine, "%zx\r\n", n);
-                out5[k++] = asio::buffer(sizeLine, static_cast<std::size_t>(len));
+                char* end = std::to_chars(sizeLine, sizeLine + sizeof sizeLine - 2, n, 16).ptr;
+                *end++ = '\r';
+                *end++ = '\n';
+                out5[k++] = asio::buffer(sizeLine, static_cast<std::size_t>(end - sizeLine));
             }
             out5[k++] = asio::buffer(buf.data(), n);
             if (chunked) out5[k++] = asio::buffer("\r\n", 2);

@@ -129,7 +129,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
             text.append("Host: "sv)
                 .append(svc.host)
                 .append(":"sv)
-                .append(std::to_string(svc.port))
+                .append(NumberText(svc.port))
                 .append("\r\n"sv);
     }
     text.append("X-Forwarded-For: "sv);
@@ -139,7 +139,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
     field("X-Real-IP", out.realIp);
     field("X-Forwarded-Proto", fromPeer("X-Forwarded-Proto", conn.protocol));
     field("X-Forwarded-Host", fromPeer("X-Forwarded-Host", host));
-    field("X-Forwarded-Port", fromPeer("X-Forwarded-Port", std::to_string(port)));
+    field("X-Forwarded-Port", fromPeer("X-Forwarded-Port", NumberText(port)));
     field("X-Forwarded-Path", fromPeer("X-Forwarded-Path", norm.path));
     field("Via", "1.1 portico");
     if (!out.upgradeTo.empty()) {
@@ -150,7 +150,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
     if (req.chunked())
         field("Transfer-Encoding", "chunked");
     else if (length)
-        field("Content-Length", std::to_string(*length));
+        field("Content-Length", NumberText(*length));
     text.append("\r\n"sv);
     return out;
 }

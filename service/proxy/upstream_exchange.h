@@ -124,7 +124,7 @@ awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
                          UpstreamExchange<Up>& x) {
     const ServiceInfo& svc = f.svc;
     error_code ec;
-    x.key = host + ":" + std::to_string(port);
+    x.key.assign(host).append(":"sv).append(NumberText(port));
     if (svc.tls) x.key = "tls|" + svc.tls->settingsKey() + "|" + f.tlsName + "|" + x.key;
     x.reused =
         !fresh && !f.upgrade && takePooled(f.ctx.pool, x.key, x.upstream, x.served, !f.replayable);
@@ -385,12 +385,7 @@ template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f)
             if (chunkedOut) {
                 out.append("Transfer-Encoding: chunked\r\n"sv);
             } else if (resLength) {
-                char digits[24];
-                const int n = std::snprintf(digits, sizeof digits, "%llu",
-                                            static_cast<unsigned long long>(*resLength));
-                out.append("Content-Length: "sv)
-                    .append(digits, static_cast<std::size_t>(n))
-                    .append("\r\n"sv);
+                out.append("Content-Length: "sv).append(NumberText(*resLength)).append("\r\n"sv);
             }
             if (!clientKeepAlive) out.append("Connection: close\r\n"sv);
         });
