@@ -255,23 +255,28 @@ public:
     };
     void clear() noexcept { m_count = 0; }
     const Edit* find(std::string_view name) const {
-        for (std::size_t i = 0; i < m_count; ++i)
-            if (beast::iequals(m_edits[i].name, name)) return &m_edits[i];
-        return nullptr;
+        const std::size_t i = indexOf(name);
+        return i < m_count ? &m_edits[i] : nullptr;
     }
     void put(std::string_view name, std::string_view value, bool erased) {
-        Edit* e = const_cast<Edit*>(find(name));
-        if (!e) {
+        const std::size_t i = indexOf(name);
+        if (i == m_count) {
             if (m_count == m_edits.size()) m_edits.emplace_back();
-            e = &m_edits[m_count++];
-            e->name.assign(name);
+            m_edits[m_count++].name.assign(name);
         }
-        e->value.assign(value);
-        e->erased = erased;
+        m_edits[i].value.assign(value);
+        m_edits[i].erased = erased;
     }
     std::span<const Edit> edits() const { return {m_edits.data(), m_count}; }
 
 private:
+    std::size_t indexOf(std::string_view name) const {
+        std::size_t i = 0;
+        while (i < m_count && !beast::iequals(m_edits[i].name, name))
+            ++i;
+        return i;
+    }
+
     std::vector<Edit> m_edits;
     std::size_t m_count = 0;
 };

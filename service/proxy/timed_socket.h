@@ -16,8 +16,8 @@
 // directions are pending at once, the socket closes after a whole idle period in which neither
 // direction began an operation.
 //
-// Operations go straight to the socket (no wrapping of handlers), so async_read_some and
-// async_write_some cost what the socket's own do. Owned and used by one worker thread.
+// Writes and undeferred reads go straight to the socket (no wrapping of handlers), so they cost
+// what the socket's own do. Owned and used by one worker thread.
 //
 // Reads may be deferred (ReadDeferral below): Asio starts every read with a non-blocking
 // receive, which for a proxy fails nearly every time (the peer has not answered yet) and costs
@@ -43,8 +43,8 @@
 namespace portico::proxy {
 
 // Now, for deadlines of milliseconds and more: the kernel's clock as of its last tick, a fifth
-// of the cost of a precise read (several deadlines are set per request). lateBy() is the tick:
-// a deadline from coarseNow() plus lateBy() passes late by at most a tick, never early.
+// of the cost of a precise read (several deadlines are set per request). A deadline from
+// coarseNow() plus coarseTick() passes late by at most a tick, never early.
 inline std::chrono::steady_clock::time_point coarseNow() noexcept {
     timespec ts;
     ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); // the clock steady_clock reads, coarsely

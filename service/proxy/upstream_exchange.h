@@ -241,6 +241,43 @@ awaitable<void> tunnel(Forwarding<Client>& f, Up& upstream, beast::flat_buffer& 
               pump(upstream, f.client, upstreamBuffer, f.responseChunk, idle, done));
 }
 
+// How the client's response head is framed: the upstream's framing and connection handling
+// ended at this hop.
+struct ClientFraming {
+    bool switching = false;                // a 101: Connection and Upgrade are passed
+    bool chunked = false;                  // the body goes chunked
+    const std::uint64_t* length = nullptr; // else its length, when known
+};
+
+// The response head the client gets: header_filter runs over the received head (its edits
+// kept beside it), then the head is written out without what ends at this hop and with this
+// hop's framing. A plain function, so that what it uses lives on the stack rather than in
+// forward()'s coroutine frame (kept under the ~1 KiB Asio recycles).
+template <class Client>
+const std::string& clientResponseHead(Forwarding<Client>& f, const ProxiedResponseHead& rhead,
+                                      const ClientFraming& framing) {
+    const HopFields hop(rhead);
+    EditedFields<HeadFields> fields(rhead, f.responseEdits, &hop);
+    f.rc.response = &fields;
+    if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(f.rc);
+    f.rc.response = nullptr;
+    return responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](std::string& out) {
+        if (!f.setCookie.empty()) out.append("Set-Cookie: "sv).append(f.setCookie).append("\r\n"sv);
+        if (framing.switching) {
+            const auto upgrade = rhead[http::field::upgrade];
+            out.append("Connection: upgrade\r\nUpgrade: "sv)
+                .append(upgrade.data(), upgrade.size())
+                .append("\r\n"sv);
+            return;
+        }
+        if (framing.chunked)
+            out.append("Transfer-Encoding: chunked\r\n"sv);
+        else if (framing.length)
+            out.append("Content-Length: "sv).append(NumberText(*framing.length)).append("\r\n"sv);
+        if (!f.clientKeepAlive) out.append("Connection: close\r\n"sv);
+    });
+}
+
 // Connect (with retries over targets), send, relay the response. True when the client
 // connection may carry another request.
 template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f) {
@@ -345,28 +382,14 @@ template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f)
             reportPassive(*f.balanced, *picked, address, event);
     }
     const bool switching = rhead.result() == http::status::switching_protocols;
-    const std::string upgradeTo(rhead[http::field::upgrade]);
     // The parser's reading of the framing (the header's own accessors parse the fields again).
     const bool upstreamKeepAlive = res.keep_alive();
     const bool resChunked = res.chunked();
     const auto resLength = res.content_length();
-    // What ends at this hop (Transfer-Encoding, Connection and what it names) is not sent on;
-    // this hop writes its own framing and connection handling.
-    const HopFields hop(rhead);
-    EditedFields<HeadFields> responseFields(rhead, f.responseEdits, &hop);
-    rc.response = &responseFields;
-    if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(rc);
-    rc.response = nullptr;
-    const std::string_view setCookie = f.setCookie;
     if (switching) {
         // The upstream agreed: its 101 goes to the client as it is (with the protocol it
         // named), then both connections carry the new protocol.
-        const std::string& switched =
-            responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](std::string& out) {
-                if (!setCookie.empty())
-                    out.append("Set-Cookie: "sv).append(setCookie).append("\r\n"sv);
-                out.append("Connection: upgrade\r\nUpgrade: "sv).append(upgradeTo).append("\r\n"sv);
-            });
+        const std::string& switched = clientResponseHead(f, rhead, {.switching = true});
         beast::get_lowest_layer(f.client).expires_after(30s);
         error_code ec;
         co_await asio::async_write(f.client, asio::buffer(switched),
@@ -378,17 +401,8 @@ template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f)
     // length sent is the one the parser framed the body by (the only one it accepted).
     const bool framed = resChunked || resLength || res.is_done();
     const bool chunkedOut = resChunked || (!resLength && !res.is_done());
-    const bool clientKeepAlive = f.clientKeepAlive;
-    const std::string& headOut =
-        responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](std::string& out) {
-            if (!setCookie.empty()) out.append("Set-Cookie: "sv).append(setCookie).append("\r\n"sv);
-            if (chunkedOut) {
-                out.append("Transfer-Encoding: chunked\r\n"sv);
-            } else if (resLength) {
-                out.append("Content-Length: "sv).append(NumberText(*resLength)).append("\r\n"sv);
-            }
-            if (!clientKeepAlive) out.append("Connection: close\r\n"sv);
-        });
+    const std::string& headOut = clientResponseHead(
+        f, rhead, {.chunked = chunkedOut, .length = chunkedOut ? nullptr : resLength.get_ptr()});
     const int status = rhead.result_int();
     const bool bodyless =
         method == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
