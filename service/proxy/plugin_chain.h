@@ -34,7 +34,7 @@ protected:
 class RequestId {
 public:
     static constexpr std::size_t kMaxSize = 32;
-    // Room for kMaxSize characters; then size() says how many were written.
+    // Room for kMaxSize characters; resize() then says how many were written.
     char* buffer() noexcept { return m_text; }
     void resize(std::size_t n) noexcept { m_size = n < kMaxSize ? n : kMaxSize; }
     std::string_view view() const noexcept { return {m_text, m_size}; }

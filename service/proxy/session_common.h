@@ -300,6 +300,7 @@ public:
         m_edits.put(name, value, false);
     }
     void erase(std::string_view name) override { m_edits.put(name, {}, true); }
+    const FieldEdits& edits() const noexcept { return m_edits; }
 
 private:
     const Fields& m_fields;

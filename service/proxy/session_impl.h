@@ -67,14 +67,14 @@ inline bool setByThisHop(http::field name, std::string_view text, bool preserveH
     return false;
 }
 
-// Writes the upstream's request head into `text`, from the client's (after the rewrite and
-// access phases): the target joined to the service path, the client's fields less what ends
-// at this hop and what this hop sets, then Host, the forwarding headers (believed from trusted
-// peers only), Via, framing, and the Upgrade pair when the request may switch. The client's
+// Writes the upstream's request head into `text`, from the client's with what the rewrite and
+// access phases edited (`edited`): the target joined to the service path, the client's fields less
+// what ends at this hop and what this hop sets, then Host, the forwarding headers (believed from
+// trusted peers only), Via, framing, and the Upgrade pair when the request may switch. The client's
 // head itself is left as it is. Written straight out rather than by editing Beast's fields:
 // each edit there is a lookup in a case-insensitive tree.
 template <class Request>
-UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
+UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFields>& edited,
                                 const RequestParser& req, const ConnectionInfo& conn,
                                 const SessionContext& ctx, const ConfigSnapshot& snap,
                                 const ServiceInfo& svc, const RouteMatch& match,
@@ -89,15 +89,9 @@ UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
     // Forwarding headers a trusted peer sent (or a plugin set) are kept (X-Forwarded-For
     // extended); from anyone else they are replaced by what this hop knows.
     const bool trustedPeer = !ctx.trusted.empty() && ctx.trusted.contains(peer);
-    auto received = [&](std::string_view name) {
-        if (const auto* e = edits.find(name)) return e->erased ? std::string_view() : e->value;
-        auto it = head.find(name);
-        return it == head.end() ? std::string_view()
-                                : std::string_view(it->value().data(), it->value().size());
-    };
     auto fromPeer = [&](std::string_view name, std::string_view ours) {
         if (trustedPeer)
-            if (const auto v = received(name); !v.empty()) return v;
+            if (const auto v = edited.get(name); !v.empty()) return v;
         return ours;
     };
     out.realIp = fromPeer("X-Real-IP", peer);
@@ -118,7 +112,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
         text.append(name).append(": "sv).append(value).append("\r\n"sv);
     };
     const HopFields hop(head);
-    writeFields(text, head, hop, edits, [preserveHost](const auto& f) {
+    writeFields(text, head, hop, edited.edits(), [preserveHost](const auto& f) {
         return setByThisHop(f.name(), {f.name_string().data(), f.name_string().size()},
                             preserveHost);
     });
@@ -134,7 +128,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const FieldEdits& edits,
     }
     text.append("X-Forwarded-For: "sv);
     if (trustedPeer)
-        if (const auto v = received("X-Forwarded-For"); !v.empty()) text.append(v).append(", "sv);
+        if (const auto v = edited.get("X-Forwarded-For"); !v.empty()) text.append(v).append(", "sv);
     text.append(peer).append("\r\n"sv);
     field("X-Real-IP", out.realIp);
     field("X-Forwarded-Proto", fromPeer("X-Forwarded-Proto", conn.protocol));
@@ -400,7 +394,7 @@ awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             break;
         }
 
-        const UpstreamHead up = rewriteForUpstream(head, requestEdits, req, conn, ctx, *snap, svc,
+        const UpstreamHead up = rewriteForUpstream(head, requestFields, req, conn, ctx, *snap, svc,
                                                    match, host, port, norm, query, requestHead);
         const UpstreamInfo* balanced = up.balanced;
         std::string tlsName;
