@@ -57,7 +57,6 @@ inline constexpr std::uint32_t kUpstreamHeaderLimit = 32 * 1024;
 using HeadFields = http::basic_fields<ArenaAllocator<char>>;
 using RequestParser = http::parser<true, http::buffer_body, ArenaAllocator<char>>;
 using ResponseParser = http::parser<false, http::buffer_body, ArenaAllocator<char>>;
-using ProxiedRequest = http::request<http::buffer_body, HeadFields>;
 using ProxiedResponseHead = http::response_header<HeadFields>;
 
 template <class Parser> Parser makeParser(Arena& arena) {
