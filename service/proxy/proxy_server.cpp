@@ -29,7 +29,7 @@ struct Worker {
     // One thread runs it, and only that thread touches its sockets (the main thread reaches
     // it by post()), so the reactor's per-socket locks are left out.
     asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-    std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
+    std::vector<std::unique_ptr<ProxyAcceptor>> acceptors;
     std::vector<bool> acceptorTls; // parallel to acceptors
     UpstreamPool pool;
     BalancerState balancer;
@@ -79,13 +79,13 @@ awaitable<void> flushMetrics(Worker& w) {
 }
 
 // tls is null for a plain listener.
-awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, Worker& w, SessionContext ctx,
+awaitable<void> acceptLoop(ProxyAcceptor& acceptor, Worker& w, SessionContext ctx,
                            asio::ssl::context* tls) {
-    co_await net::acceptLoop(acceptor, "proxy", [&w, ctx, tls](asio::ip::tcp::socket socket) {
+    co_await net::acceptLoop(acceptor, "proxy", [&w, ctx, tls](ProxySocket socket) {
         error_code ec;
         socket.set_option(asio::ip::tcp::no_delay(true), ec);
-        auto session = [](asio::ip::tcp::socket s, SessionContext c,
-                          asio::ssl::context* t) -> awaitable<void> {
+        auto session = [](ProxySocket s, SessionContext c,
+                          asio::ssl::context* t) -> Awaitable<void> {
             if (t)
                 co_await runTlsProxySession(std::move(s), *t, c);
             else
@@ -115,7 +115,7 @@ std::string ProxyServer::start() {
         if (ec) return "proxy_listen " + listen.text() + ": " + ec.message();
         unsigned short port = listen.port;
         for (auto& w : d.workers) {
-            auto acc = std::make_unique<asio::ip::tcp::acceptor>(w->ioc);
+            auto acc = std::make_unique<ProxyAcceptor>(w->ioc);
             asio::ip::tcp::endpoint ep(addr, port);
             acc->open(ep.protocol(), ec);
             if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);

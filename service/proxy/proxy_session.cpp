@@ -102,12 +102,12 @@ void UpstreamPool::sweep() {
     sweepLists(m_idleTls, m_idleTimeout);
 }
 
-awaitable<void> runProxySession(asio::ip::tcp::socket socket, SessionContext& ctx) {
+Awaitable<void> runProxySession(ProxySocket socket, SessionContext& ctx) {
     error_code ec;
     ConnectionInfo conn{socket.remote_endpoint(ec).address().to_string(), "http", {}};
     TimedSocket client(std::move(socket));
     co_await detail::serveConnection(client, conn, ctx);
-    client.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    client.socket().shutdown(ProxySocket::shutdown_both, ec);
     client.socket().close(ec);
 }
 

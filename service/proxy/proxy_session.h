@@ -85,12 +85,10 @@ struct SessionContext {
 };
 
 // Serves one plain-HTTP client connection until it closes.
-boost::asio::awaitable<void> runProxySession(boost::asio::ip::tcp::socket client,
-                                             SessionContext& ctx);
+Awaitable<void> runProxySession(ProxySocket client, SessionContext& ctx);
 // Serves one TLS client connection: handshake (certificate by SNI from the current snapshot),
 // requests, close_notify. `tls` is the listener's context, shared by its workers.
-boost::asio::awaitable<void> runTlsProxySession(boost::asio::ip::tcp::socket client,
-                                                boost::asio::ssl::context& tls,
-                                                SessionContext& ctx);
+Awaitable<void> runTlsProxySession(ProxySocket client, boost::asio::ssl::context& tls,
+                                   SessionContext& ctx);
 
 } // namespace portico::proxy

@@ -6,6 +6,7 @@
 #include "core/text.h"
 #include "net/asio_names.h"
 #include "proxy/arena.h"
+#include "proxy/head_text.h"
 #include "proxy/path_normalizer.h"
 #include "proxy/plugin_chain.h"
 #include "proxy/proxy_session.h"
@@ -128,7 +129,7 @@ void setKongError(http::response<Body>& res, int status, const std::string& mess
 }
 
 template <class Client>
-awaitable<void> sendError(Client& client, ProxyStats& stats, RequestContext& rc, int status,
+Awaitable<void> sendError(Client& client, ProxyStats& stats, RequestContext& rc, int status,
                           const std::string& message, bool keepAlive,
                           const std::vector<std::pair<std::string, std::string>>& extra = {}) {
     stats.countStatus(status);
@@ -140,12 +141,12 @@ awaitable<void> sendError(Client& client, ProxyStats& stats, RequestContext& rc,
     res.keep_alive(keepAlive);
     beast::get_lowest_layer(client).expires_after(30s);
     error_code ec;
-    co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
+    co_await http::async_write(client, res, asio::redirect_error(useAwaitable, ec));
 }
 
 // Kong's answers when the upstream fails: 504 for a timeout, 502 for anything else.
 template <class Client>
-awaitable<void> sendUpstreamError(Client& client, ProxyStats& stats, RequestContext& rc,
+Awaitable<void> sendUpstreamError(Client& client, ProxyStats& stats, RequestContext& rc,
                                   bool timedOut) {
     if (timedOut)
         co_await sendError(client, stats, rc, 504, "The upstream server is timing out", false);
@@ -156,7 +157,7 @@ awaitable<void> sendUpstreamError(Client& client, ProxyStats& stats, RequestCont
 
 // An answer a rewrite or access phase gave: it passes header_filter like any response.
 template <class Client>
-awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestContext& rc,
+Awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestContext& rc,
                                    const PluginChain& chain, const PhaseResult& answer,
                                    bool keepAlive) {
     stats.countStatus(answer.status);
@@ -175,7 +176,7 @@ awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestCon
     res.keep_alive(keepAlive);
     beast::get_lowest_layer(client).expires_after(30s);
     error_code ec;
-    co_await http::async_write(client, res, asio::redirect_error(use_awaitable, ec));
+    co_await http::async_write(client, res, asio::redirect_error(useAwaitable, ec));
 }
 
 // What ends at this hop: the hop-by-hop fields and every field the sender names in Connection.
@@ -310,15 +311,15 @@ private:
 // Appends `Name: value` lines to `out`: the fields of `f` that neither end at this hop, nor
 // are edited, nor are ones `skip(field)` says this hop writes itself; then what the edits set.
 template <class Fields, class Skip>
-void writeFields(std::string& out, const Fields& f, const HopFields& hop, const FieldEdits& edits,
+void writeFields(HeadText& out, const Fields& f, const HopFields& hop, const FieldEdits& edits,
                  Skip skip) {
     for (const auto& field : f) {
         const std::string_view name(field.name_string().data(), field.name_string().size());
         if (hop.endsHere(field) || skip(field) || edits.find(name)) continue;
-        out.append(name).append(": "sv).append(field.value()).append("\r\n"sv);
+        out.field(name, {field.value().data(), field.value().size()});
     }
     for (const auto& e : edits.edits())
-        if (!e.erased) out.append(e.name).append(": "sv).append(e.value).append("\r\n"sv);
+        if (!e.erased) out.field(e.name, e.value);
 }
 
 // Kong's path_handling v0: the service path, then what the route did not strip, joined by '/'.
@@ -357,7 +358,7 @@ bool parseBuffered(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer,
 // message); one that has not gets end_of_stream.
 inline constexpr std::size_t kReadSize = 8192;
 template <bool isRequest, class Stream>
-awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
+Awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
                                  http::basic_parser<isRequest>& p, bool untilHeader,
                                  std::chrono::steady_clock::duration timeout) {
     error_code ec;
@@ -368,7 +369,7 @@ awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
         }
         beast::get_lowest_layer(in).expires_after(timeout);
         const std::size_t n = co_await in.async_read_some(buffer.prepare(kReadSize),
-                                                          asio::redirect_error(use_awaitable, ec));
+                                                          asio::redirect_error(useAwaitable, ec));
         if (ec == asio::error::eof) {
             if (!p.got_some()) co_return http::error::end_of_stream;
             ec = {};
@@ -420,16 +421,15 @@ struct RelayResult {
 template <class Fields, class Own>
 const std::string& responseHeadBytes(const http::response_header<Fields>& h, const HopFields& hop,
                                      const FieldEdits& edits, std::string& out, Own own) {
-    out.clear();
-    out.append("HTTP/1.1 "sv)
-        .append(NumberText(h.result_int()))
-        .append(" "sv)
-        .append(h.reason())
-        .append("\r\n"sv);
-    writeFields(out, h, hop, edits,
-                [](const auto& field) { return field.name() == http::field::content_length; });
-    own(out);
-    out.append("\r\n"sv);
+    {
+        HeadText text(out);
+        text << "HTTP/1.1 "sv << NumberText(h.result_int()) << " "sv
+             << std::string_view(h.reason().data(), h.reason().size()) << "\r\n"sv;
+        writeFields(text, h, hop, edits,
+                    [](const auto& field) { return field.name() == http::field::content_length; });
+        own(text);
+        text << "\r\n"sv;
+    }
     return out;
 }
 
@@ -439,7 +439,7 @@ const std::string& responseHeadBytes(const http::response_header<Fields>& h, con
 // answers, 204, 304) send the head only. `tap` sees each piece of the body as it goes out
 // (the body_filter phase).
 template <bool isRequest, class Allocator, class In, class Out, class Tap>
-awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
+Awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
                                     http::parser<isRequest, http::buffer_body, Allocator>& p,
                                     Out& out, const std::string& head, bool chunked, bool bodyless,
                                     std::vector<char>& buf, std::chrono::milliseconds readTimeout,
@@ -481,7 +481,7 @@ awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
         sendNow(out, pending);
         if (!pending.empty()) {
             beast::get_lowest_layer(out).expires_after(writeTimeout);
-            co_await asio::async_write(out, pending, asio::redirect_error(use_awaitable, ec));
+            co_await asio::async_write(out, pending, asio::redirect_error(useAwaitable, ec));
             if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(out), ec), false};
             beast::get_lowest_layer(out).expires_never();
         }

@@ -67,7 +67,7 @@ inline bool setByThisHop(http::field name, std::string_view text, bool preserveH
     return false;
 }
 
-// Writes the upstream's request head into `text`, from the client's with what the rewrite and
+// Writes the upstream's request head into `textOut`, from the client's with what the rewrite and
 // access phases edited (`edited`): the target joined to the service path, the client's fields less
 // what ends at this hop and what this hop sets, then Host, the forwarding headers (believed from
 // trusted peers only), Via, framing, and the Upgrade pair when the request may switch. The client's
@@ -79,7 +79,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFiel
                                 const SessionContext& ctx, const ConfigSnapshot& snap,
                                 const ServiceInfo& svc, const RouteMatch& match,
                                 const std::string& host, int port, const NormalizedPath& norm,
-                                const std::string& query, std::string& text) {
+                                const std::string& query, std::string& textOut) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
     out.clientKeepAlive = req.keep_alive() && !ctx.stopping;
@@ -102,15 +102,9 @@ UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFiel
         out.balanced && !out.balanced->hostHeader.empty() ? out.balanced->hostHeader : svc.host;
     const bool preserveHost = match.route->preserveHost;
 
-    text.clear();
-    text.append(head.method_string())
-        .append(" "sv)
-        .append(upstreamPath(svc, match, norm.path))
-        .append(query)
-        .append(" HTTP/1.1\r\n"sv);
-    auto field = [&text](std::string_view name, std::string_view value) {
-        text.append(name).append(": "sv).append(value).append("\r\n"sv);
-    };
+    HeadText text(textOut);
+    text << std::string_view(head.method_string().data(), head.method_string().size()) << " "sv
+         << upstreamPath(svc, match, norm.path) << query << " HTTP/1.1\r\n"sv;
     const HopFields hop(head);
     writeFields(text, head, hop, edited.edits(), [preserveHost](const auto& f) {
         return setByThisHop(f.name(), {f.name_string().data(), f.name_string().size()},
@@ -118,34 +112,30 @@ UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFiel
     });
     if (!preserveHost) {
         if (svc.port == 80 || out.hostHeader != svc.host)
-            field("Host", out.hostHeader);
+            text.field("Host"sv, out.hostHeader);
         else
-            text.append("Host: "sv)
-                .append(svc.host)
-                .append(":"sv)
-                .append(NumberText(svc.port))
-                .append("\r\n"sv);
+            text << "Host: "sv << svc.host << ":"sv << NumberText(svc.port) << "\r\n"sv;
     }
-    text.append("X-Forwarded-For: "sv);
+    text << "X-Forwarded-For: "sv;
     if (trustedPeer)
-        if (const auto v = edited.get("X-Forwarded-For"); !v.empty()) text.append(v).append(", "sv);
-    text.append(peer).append("\r\n"sv);
-    field("X-Real-IP", out.realIp);
-    field("X-Forwarded-Proto", fromPeer("X-Forwarded-Proto", conn.protocol));
-    field("X-Forwarded-Host", fromPeer("X-Forwarded-Host", host));
-    field("X-Forwarded-Port", fromPeer("X-Forwarded-Port", NumberText(port)));
-    field("X-Forwarded-Path", fromPeer("X-Forwarded-Path", norm.path));
-    field("Via", "1.1 portico");
+        if (const auto v = edited.get("X-Forwarded-For"); !v.empty()) text << v << ", "sv;
+    text << peer << "\r\n"sv;
+    text.field("X-Real-IP"sv, out.realIp);
+    text.field("X-Forwarded-Proto"sv, fromPeer("X-Forwarded-Proto", conn.protocol));
+    text.field("X-Forwarded-Host"sv, fromPeer("X-Forwarded-Host", host));
+    text.field("X-Forwarded-Port"sv, fromPeer("X-Forwarded-Port", NumberText(port)));
+    text.field("X-Forwarded-Path"sv, fromPeer("X-Forwarded-Path", norm.path));
+    text.field("Via"sv, "1.1 portico"sv);
     if (!out.upgradeTo.empty()) {
         // Only this hop-by-hop pair passes, and only for a request that may switch.
-        field("Connection", "upgrade");
-        field("Upgrade", out.upgradeTo);
+        text.field("Connection"sv, "upgrade"sv);
+        text.field("Upgrade"sv, out.upgradeTo);
     }
     if (req.chunked())
-        field("Transfer-Encoding", "chunked");
+        text.field("Transfer-Encoding"sv, "chunked"sv);
     else if (length)
-        field("Content-Length", NumberText(*length));
-    text.append("\r\n"sv);
+        text.field("Content-Length"sv, NumberText(*length));
+    text << "\r\n"sv;
     return out;
 }
 
@@ -153,7 +143,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFiel
 // before the parser sees them. False when the connection is done: closed, timed out, or
 // refused with an answer.
 template <class Client>
-awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer,
+Awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer,
                                 RequestParser& req, SessionContext& ctx, RequestContext& rc,
                                 bool first) {
     error_code ec;
@@ -180,7 +170,7 @@ awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer
         headEnd = have.find("\r\n\r\n");
         if (headEnd != std::string_view::npos || have.size() > headerLimit) break;
         const std::size_t n = co_await client.async_read_some(
-            clientBuffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
+            clientBuffer.prepare(4096), asio::redirect_error(useAwaitable, ec));
         if (ec) break;
         clientBuffer.commit(n);
         if (!headerClock) {
@@ -201,7 +191,7 @@ awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer
     if (!ec) parseBuffered(req, clientBuffer, ec);
     if (!ec && !req.is_header_done())
         co_await http::async_read_header(client, clientBuffer, req,
-                                         asio::redirect_error(use_awaitable, ec));
+                                         asio::redirect_error(useAwaitable, ec));
     ec = timeoutOr(beast::get_lowest_layer(client), ec);
     if (ec) {
         if (ec == http::error::header_limit)
@@ -221,7 +211,7 @@ awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer
 // Serves requests on an established client connection (plain, or TLS after its handshake)
 // until either side closes; the caller closes the transport.
 template <class Client>
-awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, SessionContext& ctx) {
+Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, SessionContext& ctx) {
     const std::string& peer = conn.peer;
     ctx.stats.connectionsAccepted.fetch_add(1, std::memory_order_relaxed);
     ctx.stats.connectionsActive.fetch_add(1, std::memory_order_relaxed);

@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,6 +42,15 @@
 #include <time.h>
 
 namespace portico::proxy {
+
+// The proxy's sessions run on their worker's io_context through its own executor type rather
+// than any_io_executor: every copy, comparison and post through the type-erased executor is an
+// indirect call, and a proxied request makes dozens (each co_await, each completion).
+using ProxyExecutor = asio::io_context::executor_type;
+using ProxySocket = asio::basic_stream_socket<asio::ip::tcp, ProxyExecutor>;
+using ProxyAcceptor = asio::basic_socket_acceptor<asio::ip::tcp, ProxyExecutor>;
+template <class T> using Awaitable = asio::awaitable<T, ProxyExecutor>;
+inline constexpr asio::use_awaitable_t<ProxyExecutor> useAwaitable{};
 
 // Now, for deadlines of milliseconds and more: the kernel's clock as of its last tick, a fifth
 // of the cost of a precise read (several deadlines are set per request). A deadline from
@@ -88,15 +98,14 @@ inline thread_local ReadDeferral t_readDeferral;
 
 class TimedSocket {
 public:
-    using executor_type = asio::ip::tcp::socket::executor_type;
+    using executor_type = ProxyExecutor;
     // The lowest layer itself: no next_layer(), so that beast::get_lowest_layer() of a TLS
     // stream over it stops here.
     using lowest_layer_type = TimedSocket;
 
     explicit TimedSocket(const executor_type& ex)
-        : m_state(std::make_shared<State>(asio::ip::tcp::socket(ex))) {}
-    explicit TimedSocket(asio::ip::tcp::socket s)
-        : m_state(std::make_shared<State>(std::move(s))) {}
+        : m_state(std::make_shared<State>(ProxySocket(ex))) {}
+    explicit TimedSocket(ProxySocket s) : m_state(std::make_shared<State>(std::move(s))) {}
     TimedSocket(TimedSocket&&) noexcept = default;
     TimedSocket& operator=(TimedSocket&&) noexcept = default;
     ~TimedSocket() {
@@ -104,7 +113,7 @@ public:
     }
 
     executor_type get_executor() noexcept { return m_state->socket.get_executor(); }
-    asio::ip::tcp::socket& socket() noexcept { return m_state->socket; }
+    ProxySocket& socket() noexcept { return m_state->socket; }
     lowest_layer_type& lowest_layer() noexcept { return *this; }
 
     // The socket is closed once `d` has passed, unless another deadline replaces this one
@@ -146,10 +155,11 @@ public:
 
 private:
     struct State {
-        explicit State(asio::ip::tcp::socket s)
-            : socket(std::move(s)), timer(socket.get_executor()) {}
-        asio::ip::tcp::socket socket;
-        asio::steady_timer timer;
+        explicit State(ProxySocket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+        ProxySocket socket;
+        asio::basic_waitable_timer<std::chrono::steady_clock,
+                                   asio::wait_traits<std::chrono::steady_clock>, ProxyExecutor>
+            timer;
         std::chrono::steady_clock::time_point deadline =
             std::chrono::steady_clock::time_point::max();
         bool armed = false;

@@ -13,7 +13,7 @@ constexpr auto kHandshakeTimeout = 10s;
 constexpr auto kShutdownTimeout = 2s;
 } // namespace
 
-awaitable<void> runTlsProxySession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+Awaitable<void> runTlsProxySession(ProxySocket socket, asio::ssl::context& tls,
                                    SessionContext& ctx) {
     error_code ec;
     ConnectionInfo conn{socket.remote_endpoint(ec).address().to_string(), "https", {}};
@@ -25,7 +25,7 @@ awaitable<void> runTlsProxySession(asio::ip::tcp::socket socket, asio::ssl::cont
         attachCertificates(client.native_handle(), snap ? snap->certificates.get() : nullptr);
         beast::get_lowest_layer(client).expires_after(kHandshakeTimeout);
         co_await client.async_handshake(asio::ssl::stream_base::server,
-                                        asio::redirect_error(use_awaitable, ec));
+                                        asio::redirect_error(useAwaitable, ec));
         attachCertificates(client.native_handle(), nullptr);
     }
     if (!ec) {
@@ -33,12 +33,12 @@ awaitable<void> runTlsProxySession(asio::ip::tcp::socket socket, asio::ssl::cont
         co_await detail::serveConnection(client, conn, ctx);
         // close_notify, bounded: a client that stopped reading does not hold the worker.
         beast::get_lowest_layer(client).expires_after(kShutdownTimeout);
-        co_await client.async_shutdown(asio::redirect_error(use_awaitable, ec));
+        co_await client.async_shutdown(asio::redirect_error(useAwaitable, ec));
     } else {
         ctx.stats.tlsHandshakeFailures.fetch_add(1, std::memory_order_relaxed);
     }
     auto& tcp = beast::get_lowest_layer(client).socket();
-    tcp.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    tcp.shutdown(ProxySocket::shutdown_both, ec);
     tcp.close(ec);
 }
 

@@ -98,12 +98,12 @@ inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& 
 }
 
 // A new connection is usable once TCP is up (plain) or the handshake passed (TLS).
-inline awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<PlainUpstream>& out,
+inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<PlainUpstream>& out,
                                           const ServiceInfo&, const std::string&) {
     out.emplace(std::move(tcp));
     co_return error_code{};
 }
-inline awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpstream>& out,
+inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpstream>& out,
                                           const ServiceInfo& svc, const std::string& name) {
     out.emplace(std::move(tcp), svc.tls->context());
     SSL* ssl = out->native_handle();
@@ -115,12 +115,12 @@ inline awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpst
     ec = {};
     beast::get_lowest_layer(*out).expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
     co_await out->async_handshake(asio::ssl::stream_base::client,
-                                  asio::redirect_error(use_awaitable, ec));
+                                  asio::redirect_error(useAwaitable, ec));
     co_return timeoutOr(beast::get_lowest_layer(*out), ec);
 }
 
 template <class Client, class Up>
-awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int port, bool fresh,
+Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int port, bool fresh,
                          UpstreamExchange<Up>& x) {
     const ServiceInfo& svc = f.svc;
     error_code ec;
@@ -134,14 +134,14 @@ awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
         // An address (a target, a resolved host name) needs no trip to the resolver's thread.
         if (const auto ip = asio::ip::make_address(host, ec); !ec) {
             co_await connecting.socket().async_connect({ip, static_cast<unsigned short>(port)},
-                                                       asio::redirect_error(use_awaitable, ec));
+                                                       asio::redirect_error(useAwaitable, ec));
         } else {
             asio::ip::tcp::resolver resolver(f.client.get_executor());
             auto endpoints = co_await resolver.async_resolve(
-                host, std::to_string(port), asio::redirect_error(use_awaitable, ec));
+                host, std::to_string(port), asio::redirect_error(useAwaitable, ec));
             if (!ec)
                 co_await asio::async_connect(connecting.socket(), endpoints,
-                                             asio::redirect_error(use_awaitable, ec));
+                                             asio::redirect_error(useAwaitable, ec));
         }
         ec = timeoutOr(connecting, ec);
         if (!ec) {
@@ -160,7 +160,7 @@ awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
         static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
         beast::get_lowest_layer(f.client).expires_after(30s);
         co_await asio::async_write(f.client, asio::buffer(cont),
-                                   asio::redirect_error(use_awaitable, ec));
+                                   asio::redirect_error(useAwaitable, ec));
         if (ec) {
             x.outcome = UpstreamExchange<Up>::Outcome::ClientFailed;
             x.ec = ec;
@@ -206,22 +206,22 @@ awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
 // Copies bytes one way until the source ends, fails or stays idle past `idle`; then marks the
 // tunnel done and cancels the other direction's pending operations.
 template <class From, class To>
-awaitable<void> pump(From& from, To& to, beast::flat_buffer& pending, std::vector<char>& buf,
+Awaitable<void> pump(From& from, To& to, beast::flat_buffer& pending, std::vector<char>& buf,
                      std::chrono::milliseconds idle, bool& done) {
     error_code ec;
     if (pending.size()) {
         beast::get_lowest_layer(to).expires_after(idle);
-        co_await asio::async_write(to, pending.data(), asio::redirect_error(use_awaitable, ec));
+        co_await asio::async_write(to, pending.data(), asio::redirect_error(useAwaitable, ec));
         pending.consume(pending.size());
     }
     while (!ec && !done) {
         beast::get_lowest_layer(from).expires_after(idle);
-        const std::size_t n = co_await from.async_read_some(
-            asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+        const std::size_t n = co_await from.async_read_some(asio::buffer(buf),
+                                                            asio::redirect_error(useAwaitable, ec));
         if (ec || done) break;
         beast::get_lowest_layer(to).expires_after(idle);
         co_await asio::async_write(to, asio::buffer(buf.data(), n),
-                                   asio::redirect_error(use_awaitable, ec));
+                                   asio::redirect_error(useAwaitable, ec));
     }
     if (!done) {
         done = true;
@@ -232,7 +232,7 @@ awaitable<void> pump(From& from, To& to, beast::flat_buffer& pending, std::vecto
 
 // After the upstream's 101: the two connections become one tunnel until either side closes.
 template <class Client, class Up>
-awaitable<void> tunnel(Forwarding<Client>& f, Up& upstream, beast::flat_buffer& upstreamBuffer) {
+Awaitable<void> tunnel(Forwarding<Client>& f, Up& upstream, beast::flat_buffer& upstreamBuffer) {
     using namespace asio::experimental::awaitable_operators;
     // The idle limit of a tunnel is the service's read timeout, as for any upstream read.
     const auto idle = std::chrono::milliseconds(f.svc.readTimeoutMs);
@@ -261,26 +261,25 @@ const std::string& clientResponseHead(Forwarding<Client>& f, const ProxiedRespon
     f.rc.response = &fields;
     if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(f.rc);
     f.rc.response = nullptr;
-    return responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](std::string& out) {
-        if (!f.setCookie.empty()) out.append("Set-Cookie: "sv).append(f.setCookie).append("\r\n"sv);
+    return responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](HeadText& out) {
+        if (!f.setCookie.empty()) out.field("Set-Cookie"sv, f.setCookie);
         if (framing.switching) {
             const auto upgrade = rhead[http::field::upgrade];
-            out.append("Connection: upgrade\r\nUpgrade: "sv)
-                .append(upgrade.data(), upgrade.size())
-                .append("\r\n"sv);
+            out << "Connection: upgrade\r\n"sv;
+            out.field("Upgrade"sv, {upgrade.data(), upgrade.size()});
             return;
         }
         if (framing.chunked)
-            out.append("Transfer-Encoding: chunked\r\n"sv);
+            out << "Transfer-Encoding: chunked\r\n"sv;
         else if (framing.length)
-            out.append("Content-Length: "sv).append(NumberText(*framing.length)).append("\r\n"sv);
-        if (!f.clientKeepAlive) out.append("Connection: close\r\n"sv);
+            out.field("Content-Length"sv, NumberText(*framing.length));
+        if (!f.clientKeepAlive) out << "Connection: close\r\n"sv;
     });
 }
 
 // Connect (with retries over targets), send, relay the response. True when the client
 // connection may carry another request.
-template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f) {
+template <class Client, class Up> Awaitable<bool> forward(Forwarding<Client>& f) {
     const ServiceInfo& svc = f.svc;
     RequestContext& rc = f.rc;
     // A failed connection attempt counts against the service's `retries` and is retried on
@@ -393,7 +392,7 @@ template <class Client, class Up> awaitable<bool> forward(Forwarding<Client>& f)
         beast::get_lowest_layer(f.client).expires_after(30s);
         error_code ec;
         co_await asio::async_write(f.client, asio::buffer(switched),
-                                   asio::redirect_error(use_awaitable, ec));
+                                   asio::redirect_error(useAwaitable, ec));
         if (!ec) co_await tunnel(f, upstream, x.buffer);
         co_return false;
     }

@@ -23,7 +23,7 @@ struct Pair {
     std::optional<asio::ip::tcp::socket> peer;
 
     Pair() {
-        asio::ip::tcp::acceptor acceptor(
+        portico::proxy::ProxyAcceptor acceptor(
             ioc, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         asio::ip::tcp::socket client(ioc);
         client.connect(acceptor.local_endpoint());
