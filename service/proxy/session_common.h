@@ -12,6 +12,7 @@
 #include "proxy/proxy_session.h"
 #include "proxy/request_checks.h"
 #include "proxy/timed_socket.h"
+#include "proxy/tls_socket.h"
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -405,8 +406,20 @@ inline void sendNow(TimedSocket& s, std::span<asio::const_buffer>& bufs) {
     }
     if (!bufs.empty()) bufs.front() += left;
 }
-// Other streams (TLS) write through their own layers.
+// A TLS client connection encrypts in place and sends what its socket takes.
+inline void sendNow(TlsSocket& s, std::span<asio::const_buffer>& bufs) {
+    s.sendNow(bufs);
+}
+// Other streams (TLS to an upstream) write through their own layers.
 template <class Stream> void sendNow(Stream&, std::span<asio::const_buffer>&) {}
+// Whether a stream holds bytes that sendNow() took but its socket did not: only TLS client
+// connections do (their records are made whole before sending).
+inline bool hasUnsent(const TlsSocket& s) {
+    return s.hasUnsent();
+}
+template <class Stream> bool hasUnsent(const Stream&) {
+    return false;
+}
 
 struct RelayResult {
     error_code ec;
@@ -479,7 +492,8 @@ Awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
         tap(std::string_view(buf.data(), bodyless ? 0 : n), last);
         std::span<asio::const_buffer> pending(out5.data(), k);
         sendNow(out, pending);
-        if (!pending.empty()) {
+        // With nothing left to encrypt, the write only flushes what sendNow() left.
+        if (!pending.empty() || hasUnsent(out)) {
             beast::get_lowest_layer(out).expires_after(writeTimeout);
             co_await asio::async_write(out, pending, asio::redirect_error(useAwaitable, ec));
             if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(out), ec), false};

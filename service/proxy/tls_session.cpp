@@ -4,7 +4,6 @@
 #include "proxy/tls_certificates.h"
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 namespace portico::proxy {
 
@@ -17,15 +16,14 @@ Awaitable<void> runTlsProxySession(ProxySocket socket, asio::ssl::context& tls,
                                    SessionContext& ctx) {
     error_code ec;
     ConnectionInfo conn{socket.remote_endpoint(ec).address().to_string(), "https", {}};
-    beast::ssl_stream<TimedSocket> client(TimedSocket(std::move(socket)), tls);
+    TlsSocket client(TimedSocket(std::move(socket)), tls.native_handle());
     {
         // The snapshot current at the handshake supplies the certificates; holding it here
         // keeps them alive until the servername callback has used them.
         auto snap = ctx.snapshots.get();
         attachCertificates(client.native_handle(), snap ? snap->certificates.get() : nullptr);
         beast::get_lowest_layer(client).expires_after(kHandshakeTimeout);
-        co_await client.async_handshake(asio::ssl::stream_base::server,
-                                        asio::redirect_error(useAwaitable, ec));
+        co_await client.async_handshake(asio::redirect_error(useAwaitable, ec));
         attachCertificates(client.native_handle(), nullptr);
     }
     if (!ec) {

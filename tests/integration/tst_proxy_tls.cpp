@@ -44,6 +44,8 @@ private slots:
     void httpsRouting_data();
     void httpsRouting();
     void keepAliveOverTls();
+    void bodiesOverTls_data();
+    void bodiesOverTls();
     void httpsServices_data();
     void httpsServices();
     void upstreamClientCertificate_data();
@@ -256,6 +258,61 @@ void TestProxyTls::keepAliveOverTls() {
     const auto r = tlsExchange(m_node.tlsPort(), {}, first + get("/any/2", "gw.test"));
     QVERIFY2(r.handshake, r.error.c_str());
     QCOMPARE(QByteArray::fromStdString(r.reply).count("HTTP/1.1 200 "), 2);
+}
+
+void TestProxyTls::bodiesOverTls_data() {
+    // Sizes that span many TLS records each way, relayed as they arrive.
+    QTest::addColumn<int>("requestBody");
+    QTest::addColumn<int>("responseBody");
+    QTest::addColumn<bool>("chunked"); // the upstream's response
+    QTest::newRow("1 MB response") << 0 << 1000000 << false;
+    QTest::newRow("1 MB chunked response") << 0 << 1000000 << true;
+    QTest::newRow("500 kB request body") << 500000 << 10 << false;
+}
+
+void TestProxyTls::bodiesOverTls() {
+    QFETCH(int, requestBody);
+    QFETCH(int, responseBody);
+    QFETCH(bool, chunked);
+    auto bytes = [](int size, int seed) {
+        std::string s(static_cast<std::size_t>(size), '\0');
+        for (int i = 0; i < size; ++i)
+            s[static_cast<std::size_t>(i)] = static_cast<char>('a' + (i * 7 + seed + i / 997) % 26);
+        return s;
+    };
+    const std::string sent = bytes(requestBody, 1), answer = bytes(responseBody, 2);
+    m_upstream->clear();
+    m_upstream->setReply(FakeUpstream::Reply::with(200, answer, {}, chunked));
+    std::string request = "POST /any/body HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n";
+    request += "Content-Length: " + std::to_string(sent.size()) + "\r\n\r\n" + sent;
+    const auto r = tlsExchange(m_node.tlsPort(), {}, request);
+    m_upstream->setReply(FakeUpstream::Reply{});
+    QVERIFY2(r.handshake, r.error.c_str());
+    QCOMPARE(statusOf(r.reply), 200);
+    const auto headEnd = r.reply.find("\r\n\r\n");
+    QVERIFY(headEnd != std::string::npos);
+    const std::string head = r.reply.substr(0, headEnd);
+    std::string body = r.reply.substr(headEnd + 4);
+    if (head.find("Transfer-Encoding: chunked") != std::string::npos) {
+        std::string joined;
+        std::size_t at = 0;
+        for (;;) {
+            const auto eol = body.find("\r\n", at);
+            QVERIFY(eol != std::string::npos);
+            const auto size = std::stoul(body.substr(at, eol - at), nullptr, 16);
+            if (size == 0) break;
+            joined += body.substr(eol + 2, size);
+            at = eol + 2 + size + 2;
+        }
+        body = joined;
+    }
+    QCOMPARE(body.size(), answer.size());
+    QVERIFY(body == answer);
+    const auto seen = m_upstream->requests();
+    QCOMPARE(seen.size(), std::size_t(1));
+    const auto upstreamHeadEnd = seen[0].find("\r\n\r\n");
+    QVERIFY(upstreamHeadEnd != std::string::npos);
+    QVERIFY(seen[0].substr(upstreamHeadEnd + 4) == sent);
 }
 
 void TestProxyTls::httpsServices_data() {
