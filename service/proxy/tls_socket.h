@@ -20,6 +20,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 #include <memory>
 #include <openssl/ssl.h>
 #include <span>
@@ -176,7 +177,14 @@ private:
 
     // Reads what the socket has into the input buffer, then resumes `op`.
     template <class Op> void readMore(Op&& op) {
-        if (m_inBegin == m_inEnd) m_inBegin = m_inEnd = 0;
+        // OpenSSL asks for more only once it has taken all there was, so the buffer is
+        // normally empty here; should bytes remain, they move to the front rather than leave
+        // the read no room (a zero-length read would complete at once, forever).
+        if (m_inBegin > 0) {
+            std::memmove(m_in.get(), m_in.get() + m_inBegin, m_inEnd - m_inBegin);
+            m_inEnd -= m_inBegin;
+            m_inBegin = 0;
+        }
         m_next.async_read_some(asio::buffer(m_in.get() + m_inEnd, kInputSize - m_inEnd),
                                std::forward<Op>(op));
     }
