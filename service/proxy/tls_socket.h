@@ -74,9 +74,9 @@ public:
             [this](auto handler, const asio::mutable_buffer& into) {
                 ReadOp<decltype(handler)> op{this, into, std::move(handler)};
                 // What OpenSSL or the input buffer already holds is decrypted after a post (a
-                // completion never runs inside the call that started it); else the socket is
-                // read first.
-                if (m_inEnd > m_inBegin || SSL_has_pending(m_ssl))
+                // completion never runs inside the call that started it), as is a read of
+                // nothing; else the socket is read first.
+                if (into.size() == 0 || m_inEnd > m_inBegin || SSL_has_pending(m_ssl))
                     asio::post(get_executor(), [op = std::move(op)]() mutable { op.attempt(); });
                 else
                     readMore(std::move(op));

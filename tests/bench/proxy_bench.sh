@@ -104,7 +104,7 @@ run() { # name port pid conns [scheme]
     share=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v d="$DURATION" 'BEGIN {printf "%.3f", (b-a)/hz/d}')
     rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   fi
-  echo "$name $conns $rps $p50 $p99 $share $rss"
+  echo "$name $conns $rps $p50 $p99 $share $rss $round"
 }
 
 ngx_worker=$(worker_of "$ngx_pid")
@@ -140,7 +140,7 @@ rps=statistics.median(float(r[2]) for r in rows)
 p50=statistics.median(ms(r[3]) for r in rows)
 p99=statistics.median(ms(r[4]) for r in rows)
 cpu=statistics.median(float(r[5]) for r in rows)
-rss=statistics.median(int(r[6]) for r in rows)
+rss=int(statistics.median(int(r[6]) for r in rows))
 per=rps/cpu if cpu>0 else 0
 print(f"{rows[0][0]:12} {rows[0][1]:>5} {rps:9.0f} {p50:8.3f}ms {p99:8.3f}ms {cpu:7.2f} {per:14.0f} {rss:12d}")
 '
@@ -159,5 +159,29 @@ for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
         per=lambda r: float(r[6])
         p99=lambda r: float(r[4].rstrip("ms"))
         print(f"{ours}/{theirs} at {conns} conns: req/s-per-busy-core {per(a)/per(b):.2f}x, p99 {p99(a)/p99(b):.2f}x")
+PY
+# The same ratios taken within each round (the proxies ran seconds apart there), then their
+# median and range: this VM's speed drifts between rounds by more than most changes measured.
+python3 - "$results" <<'PY'
+import sys, statistics
+def ms(v):
+    for unit, f in (("us",0.001),("ms",1.0),("s",1000.0)):
+        if v.endswith(unit): return float(v[:-len(unit)])*f
+    return float(v)
+rows={}
+for line in open(sys.argv[1]):
+    p=line.split()
+    if len(p) < 8 or float(p[5]) <= 0: continue
+    rows[(p[0],p[1],p[7])]=(float(p[2])/float(p[5]), ms(p[4]))
+for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
+    for ours, theirs in (("porticod","nginx"), ("porticod-noh","nginx"), ("porticod-tls","nginx-tls")):
+        per=[]; p99=[]
+        for (name,c,rnd),(v,l) in rows.items():
+            if name!=ours or c!=conns or (theirs,c,rnd) not in rows: continue
+            tv,tl=rows[(theirs,c,rnd)]
+            per.append(v/tv); p99.append(l/tl)
+        if not per: continue
+        print(f"{ours}/{theirs} at {conns} conns, per round: req/s-per-busy-core {statistics.median(per):.2f}x "
+              f"({min(per):.2f}-{max(per):.2f}), p99 {statistics.median(p99):.2f}x ({min(p99):.2f}-{max(p99):.2f})")
 PY
 echo "porticod RSS after the runs: ${idle_rss} KiB"
