@@ -46,25 +46,26 @@ private:
     // Most pieces are a few bytes to a few dozen: two overlapping word copies inline instead of a
     // call into the C library's copy for each (which dispatches on size all the same).
     [[gnu::always_inline]] static void copy(char* to, const char* from, std::size_t n) {
-        if (n > 16) {
+        if (n > 16)
             std::memcpy(to, from, n);
-        } else if (n >= 8) {
-            std::uint64_t head, tail;
-            std::memcpy(&head, from, 8);
-            std::memcpy(&tail, from + n - 8, 8);
-            std::memcpy(to, &head, 8);
-            std::memcpy(to + n - 8, &tail, 8);
-        } else if (n >= 4) {
-            std::uint32_t head, tail;
-            std::memcpy(&head, from, 4);
-            std::memcpy(&tail, from + n - 4, 4);
-            std::memcpy(to, &head, 4);
-            std::memcpy(to + n - 4, &tail, 4);
-        } else if (n > 0) {
+        else if (n >= 8)
+            copyEnds<std::uint64_t>(to, from, n);
+        else if (n >= 4)
+            copyEnds<std::uint32_t>(to, from, n);
+        else if (n > 0) {
             to[0] = from[0];
             to[n / 2] = from[n / 2];
             to[n - 1] = from[n - 1];
         }
+    }
+    // The first and the last word of n bytes (sizeof(Word) <= n <= 2 * sizeof(Word)).
+    template <class Word>
+    [[gnu::always_inline]] static void copyEnds(char* to, const char* from, std::size_t n) {
+        Word head, tail;
+        std::memcpy(&head, from, sizeof head);
+        std::memcpy(&tail, from + n - sizeof tail, sizeof tail);
+        std::memcpy(to, &head, sizeof head);
+        std::memcpy(to + n - sizeof tail, &tail, sizeof tail);
     }
 
     [[gnu::noinline]] void grow(std::size_t need) {
