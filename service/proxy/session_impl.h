@@ -199,9 +199,12 @@ Awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer
                                false);
         else if (ec == http::error::body_limit) // the declared length is over the limit
             co_await sendError(client, ctx.stats, rc, 413, "Request Entity Too Large", false);
+        // A client that went away, however its transport reports it (a TLS client closing
+        // without close_notify, as many do, reads as a truncated stream), is not answered: no
+        // 400 written to a closed connection and counted as a response.
         else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                  ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::operation_aborted)
+                 ec != asio::error::operation_aborted && ec != asio::ssl::error::stream_truncated)
             co_await sendError(client, ctx.stats, rc, 400, "Bad request", false);
         co_return false;
     }

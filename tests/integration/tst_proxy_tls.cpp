@@ -45,6 +45,8 @@ private slots:
     void httpsRouting();
     void keepAliveOverTls();
     void bodiesOverTls_data();
+    void clientGoingAwayIsNotAnswered_data();
+    void clientGoingAwayIsNotAnswered();
     void bodiesOverTls();
     void httpsServices_data();
     void httpsServices();
@@ -313,6 +315,34 @@ void TestProxyTls::bodiesOverTls() {
     const auto upstreamHeadEnd = seen[0].find("\r\n\r\n");
     QVERIFY(upstreamHeadEnd != std::string::npos);
     QVERIFY(seen[0].substr(upstreamHeadEnd + 4) == sent);
+}
+
+void TestProxyTls::clientGoingAwayIsNotAnswered_data() {
+    QTest::addColumn<bool>("closeNotify");
+    QTest::newRow("with close_notify") << true;
+    QTest::newRow("without close_notify") << false;
+}
+
+void TestProxyTls::clientGoingAwayIsNotAnswered() {
+    // A keep-alive request answered, then the client closes between requests: nothing more is
+    // answered or counted, whether or not it said close_notify first.
+    QFETCH(bool, closeNotify);
+    auto api = m_node.local();
+    auto proxyStatus = [&] { return api.request("GET", "/status").json()["proxy"]; };
+    const auto before = proxyStatus();
+    TlsOptions o;
+    o.closeNotify = closeNotify;
+    o.timeoutMs = 300; // the connection stays open: the client reads until then
+    const auto r = tlsExchange(m_node.tlsPort(), o, "GET /any/k HTTP/1.1\r\nHost: gw.test\r\n\r\n");
+    QVERIFY2(r.handshake, r.error.c_str());
+    QCOMPARE(statusOf(r.reply), 200);
+    QTRY_COMPARE_WITH_TIMEOUT(proxyStatus()["connections_active"].get<long long>(),
+                              before["connections_active"].get<long long>(), 3000);
+    const auto after = proxyStatus();
+    QCOMPARE(after["responses"]["4xx"].get<long long>(),
+             before["responses"]["4xx"].get<long long>());
+    QCOMPARE(after["responses"]["2xx"].get<long long>(),
+             before["responses"]["2xx"].get<long long>() + 1);
 }
 
 void TestProxyTls::httpsServices_data() {

@@ -85,7 +85,7 @@ TlsResult tlsExchange(unsigned short port, const TlsOptions& o, const std::strin
                 r.reply.append(buf, static_cast<std::size_t>(n));
             }
         }
-        SSL_shutdown(ssl);
+        if (o.closeNotify) SSL_shutdown(ssl);
     } else {
         r.error = sslError();
     }

@@ -15,6 +15,7 @@ struct TlsOptions {
     int maxVersion = 0;
     std::string tls12Ciphers; // e.g. "ECDHE-RSA-AES128-GCM-SHA256"; default when empty
     int timeoutMs = 5000;
+    bool closeNotify = true; // false: the socket is closed without TLS's close_notify
 };
 
 struct TlsResult {
