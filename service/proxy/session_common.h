@@ -398,13 +398,7 @@ inline void sendNow(TimedSocket& s, std::span<asio::const_buffer>& bufs) {
     msg.msg_iov = iov.data();
     msg.msg_iovlen = count;
     const auto n = ::sendmsg(s.socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n <= 0) return;
-    auto left = static_cast<std::size_t>(n);
-    while (!bufs.empty() && left >= bufs.front().size()) {
-        left -= bufs.front().size();
-        bufs = bufs.subspan(1);
-    }
-    if (!bufs.empty()) bufs.front() += left;
+    if (n > 0) dropFront(bufs, static_cast<std::size_t>(n));
 }
 // A TLS client connection encrypts in place and sends what its socket takes.
 inline void sendNow(TlsSocket& s, std::span<asio::const_buffer>& bufs) {

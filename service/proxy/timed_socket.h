@@ -38,6 +38,7 @@
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -51,6 +52,16 @@ using ProxySocket = asio::basic_stream_socket<asio::ip::tcp, ProxyExecutor>;
 using ProxyAcceptor = asio::basic_socket_acceptor<asio::ip::tcp, ProxyExecutor>;
 template <class T> using Awaitable = asio::awaitable<T, ProxyExecutor>;
 inline constexpr asio::use_awaitable_t<ProxyExecutor> useAwaitable{};
+
+// Drops the first `n` bytes of `bufs` (whole buffers, then the front of the next), and the
+// empty buffers they reach: what an in-place sender took.
+inline void dropFront(std::span<asio::const_buffer>& bufs, std::size_t n) {
+    while (!bufs.empty() && n >= bufs.front().size()) {
+        n -= bufs.front().size();
+        bufs = bufs.subspan(1);
+    }
+    if (!bufs.empty()) bufs.front() += n;
+}
 
 // Now, for deadlines of milliseconds and more: the kernel's clock as of its last tick, a fifth
 // of the cost of a precise read (several deadlines are set per request). A deadline from

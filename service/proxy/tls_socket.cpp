@@ -105,15 +105,9 @@ error_code TlsSocket::encryptPieces(std::span<const asio::const_buffer> pieces,
 
 bool TlsSocket::sendNow(std::span<asio::const_buffer>& bufs) {
     if (m_writing) return true;
-    while (!bufs.empty()) {
-        std::size_t taken = 0;
+    std::size_t taken = 0;
+    for (dropFront(bufs, 0); !bufs.empty(); dropFront(bufs, taken))
         if (encryptPieces(bufs, taken)) return false;
-        while (!bufs.empty() && taken >= bufs.front().size()) {
-            taken -= bufs.front().size();
-            bufs = bufs.subspan(1);
-        }
-        if (!bufs.empty()) bufs.front() += taken;
-    }
     sendPendingNow();
     return true;
 }
