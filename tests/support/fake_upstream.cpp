@@ -1,5 +1,7 @@
 #include "support/fake_upstream.h"
 
+#include "support/test_certs.h"
+
 #include <arpa/inet.h>
 #include <chrono>
 #include <cstring>
@@ -24,22 +26,9 @@ FakeUpstream::FakeUpstream(const At& at) {
 }
 
 FakeUpstream::FakeUpstream(const Tls& tls) {
-    m_tls = SSL_CTX_new(TLS_server_method());
-    auto pem = [](const std::string& text) {
-        return BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
-    };
-    BIO* certBio = pem(tls.cert);
-    BIO* keyBio = pem(tls.key);
-    X509* cert = PEM_read_bio_X509(certBio, nullptr, nullptr, nullptr);
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
-    SSL_CTX_use_certificate(m_tls, cert);
-    SSL_CTX_use_PrivateKey(m_tls, key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    BIO_free(certBio);
-    BIO_free(keyBio);
+    m_tls = makeServerContext({tls.cert, tls.key});
     if (!tls.clientCa.empty()) {
-        BIO* caBio = pem(tls.clientCa);
+        BIO* caBio = BIO_new_mem_buf(tls.clientCa.data(), static_cast<int>(tls.clientCa.size()));
         X509* ca = PEM_read_bio_X509(caBio, nullptr, nullptr, nullptr);
         X509_STORE_add_cert(SSL_CTX_get_cert_store(m_tls), ca);
         X509_free(ca);

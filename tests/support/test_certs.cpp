@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -52,6 +53,21 @@ Pem makeCertificate(const std::string& commonName, KeyKind kind, bool isCa, bool
     X509_free(x);
     EVP_PKEY_free(key);
     return out;
+}
+
+SSL_CTX* makeServerContext(const Pem& pem) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    BIO* certBio = BIO_new_mem_buf(pem.cert.data(), static_cast<int>(pem.cert.size()));
+    BIO* keyBio = BIO_new_mem_buf(pem.key.data(), static_cast<int>(pem.key.size()));
+    X509* cert = PEM_read_bio_X509(certBio, nullptr, nullptr, nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
+    SSL_CTX_use_certificate(ctx, cert);
+    SSL_CTX_use_PrivateKey(ctx, key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(certBio);
+    BIO_free(keyBio);
+    return ctx;
 }
 
 } // namespace portico::test

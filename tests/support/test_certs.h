@@ -3,6 +3,8 @@
 
 #include <string>
 
+struct ssl_ctx_st; // OpenSSL's SSL_CTX
+
 namespace portico::test {
 
 struct Pem {
@@ -16,5 +18,9 @@ enum class KeyKind { Rsa, Ec };
 // valid from 2 days ago until yesterday.
 Pem makeCertificate(const std::string& commonName, KeyKind kind = KeyKind::Ec, bool isCa = false,
                     bool expired = false);
+
+// A new TLS server context presenting `pem`'s certificate and key; the caller owns it
+// (SSL_CTX_free).
+::ssl_ctx_st* makeServerContext(const Pem& pem);
 
 } // namespace portico::test

@@ -12,7 +12,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <thread>
 
 using namespace portico;
@@ -24,23 +23,12 @@ using portico::proxy::useAwaitable;
 
 namespace {
 
-// A server context with a fresh self-signed certificate.
+// A server context with a fresh self-signed certificate, buffers released between records as
+// porticod's are.
 SSL_CTX* serverContext() {
     static SSL_CTX* ctx = [] {
-        const auto pem = test::makeCertificate("localhost");
-        SSL_CTX* c = SSL_CTX_new(TLS_server_method());
-        BIO* certBio = BIO_new_mem_buf(pem.cert.data(), static_cast<int>(pem.cert.size()));
-        BIO* keyBio = BIO_new_mem_buf(pem.key.data(), static_cast<int>(pem.key.size()));
-        X509* cert = PEM_read_bio_X509(certBio, nullptr, nullptr, nullptr);
-        EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
-        SSL_CTX_use_certificate(c, cert);
-        SSL_CTX_use_PrivateKey(c, key);
-        // As porticod's: buffers released between records.
+        SSL_CTX* c = test::makeServerContext(test::makeCertificate("localhost"));
         SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
-        X509_free(cert);
-        EVP_PKEY_free(key);
-        BIO_free(certBio);
-        BIO_free(keyBio);
         return c;
     }();
     return ctx;
