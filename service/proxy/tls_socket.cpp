@@ -97,6 +97,9 @@ error_code TlsSocket::encryptPieces(std::span<const asio::const_buffer> pieces,
         data = m_gather.data();
         size = m_gather.size();
     }
+    // A write takes at most a few records: the pending output (kept, with its capacity, for the
+    // connection's life) stays bounded whatever size the caller hands over.
+    size = std::min(size, 4 * kRecord);
     ERR_clear_error();
     if (SSL_write_ex(m_ssl, data, size, &taken) == 1) return {};
     taken = 0;

@@ -2,7 +2,8 @@
 // client on a real loopback connection: bytes echoed whole in both directions (one byte to
 // many records, written asynchronously or in place with sendNow, to a client that reads late
 // so that the socket fills), the end of the stream with and without close_notify, close_notify
-// on shutdown, a handshake refused for bytes that are not TLS, and a deadline during a read.
+// on shutdown, a handshake refused for bytes that are not TLS, a deadline during a read, and a
+// bound on what one write takes.
 #include "proxy/tls_socket.h"
 #include "support/test_certs.h"
 
@@ -128,6 +129,7 @@ private slots:
     void shutdownSendsCloseNotify();
     void handshakeRefusesOtherBytes();
     void deadlineEndsRead();
+    void writeSomeTakesABoundedPart();
 };
 
 void TestTlsSocket::echo_data() {
@@ -300,6 +302,40 @@ void TestTlsSocket::deadlineEndsRead() {
     client.join();
     QVERIFY(ec);
     QVERIFY(expired);
+}
+
+void TestTlsSocket::writeSomeTakesABoundedPart() {
+    // One large buffer is taken a few records at a time: what the socket holds pending stays
+    // bounded, and what was reported taken is what the peer gets.
+    const std::string data = pattern(1024 * 1024);
+    Server server;
+    Client client(server.port());
+    std::size_t taken = 0;
+    std::string got;
+    client.run([&](asio::ip::tcp::socket&, SSL* ssl) {
+        if (SSL_connect(ssl) != 1) return;
+        // Until the server's close_notify: everything it wrote arrives first.
+        std::array<char, 16384> buf;
+        for (;;) {
+            std::size_t n = 0;
+            if (SSL_read_ex(ssl, buf.data(), buf.size(), &n) != 1) break;
+            got.append(buf.data(), n);
+        }
+    });
+    error_code ec;
+    server.serve([&](TlsSocket& tls) -> Awaitable<void> {
+        co_await tls.async_handshake(asio::redirect_error(useAwaitable, ec));
+        if (ec) co_return;
+        taken = co_await tls.async_write_some(asio::buffer(data),
+                                              asio::redirect_error(useAwaitable, ec));
+        co_await tls.async_shutdown(asio::redirect_error(useAwaitable, ec));
+    });
+    client.join();
+    QVERIFY2(!ec, ec.message().c_str());
+    QVERIFY(taken > 0);
+    QVERIFY(taken <= 64 * 1024);
+    QCOMPARE(got.size(), taken);
+    QVERIFY(got == data.substr(0, taken));
 }
 
 QTEST_GUILESS_MAIN(TestTlsSocket)
