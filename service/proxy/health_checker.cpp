@@ -3,9 +3,11 @@
 #include "app/log.h"
 #include "net/asio_names.h"
 #include "proxy/config_snapshot.h"
+#include "proxy/tls_socket.h"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,9 +17,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -72,8 +72,9 @@ std::chrono::milliseconds seconds(double s) {
     return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
-std::optional<Event> failure(const error_code& ec) {
-    return ec == beast::error::timeout ? Event::Timeout : Event::TcpFailure;
+// A failure of the probe's connection; its deadline passing is a timeout.
+std::optional<Event> failure(const TimedSocket& s, const error_code& ec) {
+    return s.expired() || ec == beast::error::timeout ? Event::Timeout : Event::TcpFailure;
 }
 } // namespace
 
@@ -89,12 +90,12 @@ awaitable<std::optional<Event>> HealthChecker::Impl::httpProbe(Stream& stream,
         req.insert(name, value);
     error_code ec;
     co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return failure(ec);
+    if (ec) co_return failure(beast::get_lowest_layer(stream), ec);
     beast::flat_buffer buffer;
     http::response_parser<http::empty_body> res;
     res.header_limit(16 * 1024);
     co_await http::async_read_header(stream, buffer, res, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return failure(ec);
+    if (ec) co_return failure(beast::get_lowest_layer(stream), ec);
     Event e;
     if (TargetHealth::classify(res.get().result_int(), policy.active, e)) co_return e;
     co_return std::nullopt; // a status in neither list says nothing
@@ -104,24 +105,25 @@ awaitable<std::optional<Event>> HealthChecker::Impl::probe(const HealthPolicy& p
                                                            const UpstreamInfo::Target& target,
                                                            std::string host) {
     error_code ec;
-    beast::tcp_stream tcp(ioc);
+    TimedSocket tcp(ioc.get_executor());
     // One deadline for the whole probe: connect, handshake, request and response head.
     tcp.expires_after(seconds(policy.timeoutSeconds));
     asio::ip::tcp::resolver resolver(ioc);
     auto endpoints = co_await resolver.async_resolve(host, std::to_string(target.port),
                                                      asio::redirect_error(use_awaitable, ec));
-    if (!ec) co_await tcp.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return failure(ec);
+    if (!ec)
+        co_await asio::async_connect(tcp.socket(), endpoints,
+                                     asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(tcp, ec);
     if (policy.type == "tcp") co_return Event::Success;
     if (policy.type != "https") co_return co_await httpProbe(tcp, policy, target);
-    beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp),
-                                             policy.httpsVerify ? verifying : trusting);
+    TlsSocket tls(std::move(tcp), (policy.httpsVerify ? verifying : trusting).native_handle(),
+                  TlsSocket::Role::Client);
     const std::string sni = policy.httpsSni.empty() ? target.host : policy.httpsSni;
     SSL_set_tlsext_host_name(tls.native_handle(), sni.c_str());
     if (policy.httpsVerify) SSL_set1_host(tls.native_handle(), sni.c_str());
-    co_await tls.async_handshake(asio::ssl::stream_base::client,
-                                 asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return failure(ec);
+    co_await tls.async_handshake(asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return failure(tls.next_layer(), ec);
     co_return co_await httpProbe(tls, policy, target);
 }
 

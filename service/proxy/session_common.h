@@ -400,18 +400,17 @@ inline void sendNow(TimedSocket& s, std::span<asio::const_buffer>& bufs) {
     const auto n = ::sendmsg(s.socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) dropFront(bufs, static_cast<std::size_t>(n));
 }
-// A TLS client connection encrypts in place and sends what its socket takes.
+// A TLS connection (a client's or to an upstream) encrypts in place and sends what its socket
+// takes.
 inline void sendNow(TlsSocket& s, std::span<asio::const_buffer>& bufs) {
     s.sendNow(bufs);
 }
-// Other streams (TLS to an upstream) write through their own layers.
-template <class Stream> void sendNow(Stream&, std::span<asio::const_buffer>&) {}
-// Whether a stream holds bytes that sendNow() took but its socket did not: only TLS client
-// connections do (their records are made whole before sending).
+// Whether a stream holds bytes that sendNow() took but its socket did not: only TLS connections
+// do (their records are made whole before sending).
 inline bool hasUnsent(const TlsSocket& s) {
     return s.hasUnsent();
 }
-template <class Stream> bool hasUnsent(const Stream&) {
+inline bool hasUnsent(const TimedSocket&) {
     return false;
 }
 

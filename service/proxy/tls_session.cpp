@@ -16,7 +16,7 @@ Awaitable<void> runTlsProxySession(ProxySocket socket, asio::ssl::context& tls,
                                    SessionContext& ctx) {
     error_code ec;
     ConnectionInfo conn{socket.remote_endpoint(ec).address().to_string(), "https", {}};
-    TlsSocket client(TimedSocket(std::move(socket)), tls.native_handle());
+    TlsSocket client(TimedSocket(std::move(socket)), tls.native_handle(), TlsSocket::Role::Server);
     {
         // The snapshot current at the handshake supplies the certificates; holding it here
         // keeps them alive until the servername callback has used them.

@@ -6,6 +6,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
+#include <utility>
 
 namespace portico::proxy {
 
@@ -67,12 +68,23 @@ struct TlsSocketBio {
     }
 };
 
-TlsSocket::TlsSocket(TimedSocket next, SSL_CTX* ctx)
+TlsSocket::TlsSocket(TimedSocket next, SSL_CTX* ctx, Role role)
     : m_next(std::move(next)), m_ssl(SSL_new(ctx)), m_in(new char[kInputSize]) {
     BIO* bio = BIO_new(TlsSocketBio::method());
     BIO_set_data(bio, this);
     SSL_set_bio(m_ssl, bio, bio); // the SSL object owns it
-    SSL_set_accept_state(m_ssl);
+    if (role == Role::Server)
+        SSL_set_accept_state(m_ssl);
+    else
+        SSL_set_connect_state(m_ssl);
+}
+
+TlsSocket::TlsSocket(TlsSocket&& other) noexcept
+    : m_next(std::move(other.m_next)), m_ssl(std::exchange(other.m_ssl, nullptr)),
+      m_in(std::move(other.m_in)), m_inBegin(other.m_inBegin), m_inEnd(other.m_inEnd),
+      m_pending(std::move(other.m_pending)), m_out(std::move(other.m_out)),
+      m_gather(std::move(other.m_gather)), m_writing(other.m_writing), m_eof(other.m_eof) {
+    if (m_ssl) BIO_set_data(SSL_get_rbio(m_ssl), this);
 }
 
 TlsSocket::~TlsSocket() {

@@ -1,6 +1,6 @@
 #pragma once
-// Private to the proxy (the TLS client sessions): the server side of a TLS connection over a
-// TimedSocket.
+// Private to the proxy: TLS over a TimedSocket, for client connections (the server side) and
+// for connections to https services (the client side).
 //
 // Asio's ssl::stream runs OpenSSL over a BIO pair: each record is copied from the socket into
 // the stream's buffer, from there into the pair, and only then read by OpenSSL (and the same
@@ -12,8 +12,9 @@
 //
 // Ownership and threads: owns its SSL object and the TimedSocket below it; used by the one
 // worker thread that runs its executor. At most one read and one write in flight at a time (as
-// for any Asio stream); a handshake or a shutdown has the stream to itself. Not movable: the
-// BIO points at it.
+// for any Asio stream); a handshake or a shutdown has the stream to itself. Movable only while
+// no operation is pending (an idle pooled connection): operations hold the stream's address, and
+// the move re-points the BIO.
 
 #include "proxy/timed_socket.h"
 
@@ -33,17 +34,23 @@ public:
     using executor_type = ProxyExecutor;
     using next_layer_type = TimedSocket;
 
-    // Accepting TLS connections under `ctx` (whose callbacks choose the certificate).
-    TlsSocket(TimedSocket next, SSL_CTX* ctx);
+    enum class Role { Server, Client };
+
+    // A TLS connection under `ctx`: accepting (the context's callbacks choose the certificate)
+    // or connecting (the caller sets the server name and verification on native_handle()
+    // before the handshake).
+    TlsSocket(TimedSocket next, SSL_CTX* ctx, Role role);
     ~TlsSocket();
+    TlsSocket(TlsSocket&& other) noexcept;
     TlsSocket(const TlsSocket&) = delete;
     TlsSocket& operator=(const TlsSocket&) = delete;
+    TlsSocket& operator=(TlsSocket&&) = delete;
 
     executor_type get_executor() noexcept { return m_next.get_executor(); }
     TimedSocket& next_layer() noexcept { return m_next; }
     SSL* native_handle() noexcept { return m_ssl; }
 
-    // The server's side of the handshake; completes with void(error_code).
+    // The handshake, in the role given at construction; completes with void(error_code).
     template <class Token> auto async_handshake(Token&& token) {
         return asio::async_initiate<Token, void(error_code)>(
             [this](auto handler) {

@@ -8,12 +8,11 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 namespace portico::proxy {
 
 using PlainUpstream = TimedSocket;
-using TlsUpstream = beast::ssl_stream<TimedSocket>;
+using TlsUpstream = TlsSocket;
 
 struct IdleTlsConnection {
     explicit IdleTlsConnection(TlsUpstream s) : stream(std::move(s)) {}
@@ -105,7 +104,7 @@ inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<PlainUp
 }
 inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpstream>& out,
                                           const ServiceInfo& svc, const std::string& name) {
-    out.emplace(std::move(tcp), svc.tls->context());
+    out.emplace(std::move(tcp), svc.tls->context().native_handle(), TlsSocket::Role::Client);
     SSL* ssl = out->native_handle();
     error_code ec;
     // No SNI for an address; the verified name is the service's host as sent in Host.
@@ -114,8 +113,7 @@ inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpst
     if (svc.tls->verify()) SSL_set1_host(ssl, name.c_str());
     ec = {};
     beast::get_lowest_layer(*out).expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
-    co_await out->async_handshake(asio::ssl::stream_base::client,
-                                  asio::redirect_error(useAwaitable, ec));
+    co_await out->async_handshake(asio::redirect_error(useAwaitable, ec));
     co_return timeoutOr(beast::get_lowest_layer(*out), ec);
 }
 

@@ -1,7 +1,8 @@
 // TLS proxy listeners of a real porticod: certificates chosen by SNI from the certificates and
 // snis entities (exact, wildcard, alternative key type), the generated default certificate,
-// protocol versions and ALPN, https routing and forwarded headers, https services (server
-// verification, client certificates), and certificate changes served without a restart.
+// protocol versions and ALPN, https routing and forwarded headers, bodies over TLS on one hop
+// or both, https services (server verification, client certificates, pooled connections), and
+// certificate changes served without a restart.
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
 #include "support/test_certs.h"
@@ -50,6 +51,7 @@ private slots:
     void bodiesOverTls();
     void httpsServices_data();
     void httpsServices();
+    void httpsServiceConnectionIsReused();
     void upstreamClientCertificate_data();
     void upstreamClientCertificate();
     void certificateChangeIsLive();
@@ -57,9 +59,22 @@ private slots:
     void tornDefaultCertificateStopsStartUp();
 
 private:
+    // An https service `name` to a TLS back-end on `port`, routed from the path "/<name>".
+    bool serviceAt(const std::string& name, unsigned short port);
+
     std::unique_ptr<FakeUpstream> m_upstream;
     PorticodProcess m_node{kTlsListeners};
 };
+
+bool TestProxyTls::serviceAt(const std::string& name, unsigned short port) {
+    auto api = m_node.local();
+    return api.json("POST", "/services",
+                    {{"name", name}, {"url", "https://127.0.0.1:" + std::to_string(port)}})
+                   .status == 201 &&
+           api.json("POST", QByteArray::fromStdString("/services/" + name + "/routes"),
+                    {{"paths", {"/" + name}}})
+                   .status == 201;
+}
 
 void TestProxyTls::initTestCase() {
     m_upstream = std::make_unique<FakeUpstream>();
@@ -263,19 +278,38 @@ void TestProxyTls::keepAliveOverTls() {
 }
 
 void TestProxyTls::bodiesOverTls_data() {
-    // Sizes that span many TLS records each way, relayed as they arrive.
+    // Sizes that span many TLS records each way, relayed as they arrive; to a plain upstream,
+    // and to an https service (TLS on both hops).
     QTest::addColumn<int>("requestBody");
     QTest::addColumn<int>("responseBody");
     QTest::addColumn<bool>("chunked"); // the upstream's response
-    QTest::newRow("1 MB response") << 0 << 1000000 << false;
-    QTest::newRow("1 MB chunked response") << 0 << 1000000 << true;
-    QTest::newRow("500 kB request body") << 500000 << 10 << false;
+    QTest::addColumn<bool>("tlsUpstream");
+    for (const bool tls : {false, true}) {
+        const char* to = tls ? ", https service" : "";
+        QTest::addRow("1 MB response%s", to) << 0 << 1000000 << false << tls;
+        QTest::addRow("1 MB chunked response%s", to) << 0 << 1000000 << true << tls;
+        QTest::addRow("500 kB request body%s", to) << 500000 << 10 << false << tls;
+    }
 }
 
 void TestProxyTls::bodiesOverTls() {
     QFETCH(int, requestBody);
     QFETCH(int, responseBody);
     QFETCH(bool, chunked);
+    QFETCH(bool, tlsUpstream);
+    static const auto backendPem = makeCertificate("tls-backend");
+    std::unique_ptr<FakeUpstream> tlsBackend;
+    FakeUpstream* backend = m_upstream.get();
+    std::string path = "/any/body";
+    if (tlsUpstream) {
+        static int row = 0;
+        const std::string n = std::to_string(++row);
+        tlsBackend =
+            std::make_unique<FakeUpstream>(FakeUpstream::Tls{backendPem.cert, backendPem.key, {}});
+        backend = tlsBackend.get();
+        QVERIFY(serviceAt("tls-bodies-" + n, backend->port()));
+        path = "/tls-bodies-" + n + "/body";
+    }
     auto bytes = [](int size, int seed) {
         std::string s(static_cast<std::size_t>(size), '\0');
         for (int i = 0; i < size; ++i)
@@ -283,12 +317,12 @@ void TestProxyTls::bodiesOverTls() {
         return s;
     };
     const std::string sent = bytes(requestBody, 1), answer = bytes(responseBody, 2);
-    m_upstream->clear();
-    m_upstream->setReply(FakeUpstream::Reply::with(200, answer, {}, chunked));
-    std::string request = "POST /any/body HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n";
+    backend->clear();
+    backend->setReply(FakeUpstream::Reply::with(200, answer, {}, chunked));
+    std::string request = "POST " + path + " HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n";
     request += "Content-Length: " + std::to_string(sent.size()) + "\r\n\r\n" + sent;
     const auto r = tlsExchange(m_node.tlsPort(), {}, request);
-    m_upstream->setReply(FakeUpstream::Reply{});
+    backend->setReply(FakeUpstream::Reply{});
     QVERIFY2(r.handshake, r.error.c_str());
     QCOMPARE(statusOf(r.reply), 200);
     const auto headEnd = r.reply.find("\r\n\r\n");
@@ -310,7 +344,7 @@ void TestProxyTls::bodiesOverTls() {
     }
     QCOMPARE(body.size(), answer.size());
     QVERIFY(body == answer);
-    const auto seen = m_upstream->requests();
+    const auto seen = backend->requests();
     QCOMPARE(seen.size(), std::size_t(1));
     const auto upstreamHeadEnd = seen[0].find("\r\n\r\n");
     QVERIFY(upstreamHeadEnd != std::string::npos);
@@ -409,6 +443,27 @@ void TestProxyTls::httpsServices() {
         QVERIFY2(seen.startsWith("GET /x HTTP/1.1"), seen.constData());
         QVERIFY2(seen.contains("\r\nX-Forwarded-Proto: https\r\n"), seen.constData());
     }
+}
+
+void TestProxyTls::httpsServiceConnectionIsReused() {
+    // Three requests on one client connection (one worker): the https service gets them on
+    // one TLS connection, taken back from the worker's pool each time.
+    const auto pem = makeCertificate("pooled-backend");
+    FakeUpstream backend(FakeUpstream::Tls{pem.cert, pem.key, {}});
+    backend.setReply(FakeUpstream::Reply::with(200, "pooled"));
+    QVERIFY(serviceAt("tls-pooled", backend.port()));
+    std::string requests;
+    for (int i = 0; i < 3; ++i)
+        requests += "GET /tls-pooled/" + std::to_string(i) + " HTTP/1.1\r\nHost: gw.test\r\n" +
+                    (i == 2 ? "Connection: close\r\n" : "") + "\r\n";
+    const auto r = tlsExchange(m_node.tlsPort(), {}, requests);
+    QVERIFY2(r.handshake, r.error.c_str());
+    QCOMPARE(QByteArray::fromStdString(r.reply).count("HTTP/1.1 200 "), 3);
+    QCOMPARE(QByteArray::fromStdString(r.reply).count("pooled"), 3);
+    QCOMPARE(backend.requests().size(), std::size_t(3));
+    const auto connections = backend.requestConnections();
+    QCOMPARE(connections, std::vector<int>(3, connections.front()));
+    QCOMPARE(backend.connections(), 1);
 }
 
 void TestProxyTls::upstreamClientCertificate_data() {

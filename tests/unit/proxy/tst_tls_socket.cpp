@@ -1,9 +1,12 @@
-// TlsSocket, the server side of the proxy's TLS client connections, against a blocking OpenSSL
-// client on a real loopback connection: bytes echoed whole in both directions (one byte to
-// many records, written asynchronously or in place with sendNow, to a client that reads late
-// so that the socket fills), the end of the stream with and without close_notify, close_notify
-// on shutdown, a handshake refused for bytes that are not TLS, a deadline during a read, and a
-// bound on what one write takes.
+// TlsSocket on real loopback connections. As the server side of the proxy's TLS client
+// connections, against a blocking OpenSSL client: bytes echoed whole in both directions (one
+// byte to many records, written asynchronously or in place with sendNow, to a client that reads
+// late so that the socket fills), the end of the stream with and without close_notify,
+// close_notify on shutdown, a handshake refused for bytes that are not TLS, a deadline during a
+// read, and a bound on what one write takes. As the client side of connections to https
+// services, against a blocking OpenSSL server: the server name sent, the certificate verified
+// (and refused for another name), and the connection still working after a move (as it is
+// moved into the upstream pool and out again).
 #include "proxy/tls_socket.h"
 #include "support/test_certs.h"
 
@@ -11,8 +14,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <thread>
 
 using namespace portico;
@@ -24,11 +29,16 @@ using portico::proxy::useAwaitable;
 
 namespace {
 
+const test::Pem& localhostCertificate() {
+    static const test::Pem pem = test::makeCertificate("localhost");
+    return pem;
+}
+
 // A server context with a fresh self-signed certificate, buffers released between records as
 // porticod's are.
 SSL_CTX* serverContext() {
     static SSL_CTX* ctx = [] {
-        SSL_CTX* c = test::makeServerContext(test::makeCertificate("localhost"));
+        SSL_CTX* c = test::makeServerContext(localhostCertificate());
         SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
         return c;
     }();
@@ -91,6 +101,24 @@ std::string readExactly(SSL* ssl, std::size_t size) {
     return got;
 }
 
+// Runs the coroutine `body` on `ioc` until it finishes or 10 s pass.
+template <class Body> bool runToEnd(asio::io_context& ioc, Body body) {
+    bool finished = false;
+    asio::co_spawn(
+        ioc,
+        [&]() -> Awaitable<void> {
+            co_await body();
+            finished = true;
+        },
+        asio::detached);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!finished && std::chrono::steady_clock::now() < end) {
+        ioc.restart();
+        ioc.run_for(std::chrono::milliseconds(20));
+    }
+    return finished;
+}
+
 // A listening socket and an io_context for the server side.
 struct Server {
     asio::io_context ioc;
@@ -98,23 +126,51 @@ struct Server {
     unsigned short port() const { return acceptor.local_endpoint().port(); }
     // Runs `session` on the next accepted connection until it finishes or 10 s pass.
     template <class Session> void serve(Session session) {
-        bool finished = false;
-        asio::co_spawn(
-            ioc,
-            [&]() -> Awaitable<void> {
-                TlsSocket tls(TimedSocket(co_await acceptor.async_accept(useAwaitable)),
-                              serverContext());
-                co_await session(tls);
-                finished = true;
-            },
-            asio::detached);
-        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!finished && std::chrono::steady_clock::now() < end) {
-            ioc.restart();
-            ioc.run_for(std::chrono::milliseconds(20));
-        }
+        const bool finished = runToEnd(ioc, [&]() -> Awaitable<void> {
+            TlsSocket tls(TimedSocket(co_await acceptor.async_accept(useAwaitable)),
+                          serverContext(), TlsSocket::Role::Server);
+            co_await session(tls);
+        });
         QVERIFY2(finished, "the server side did not finish");
     }
+};
+
+// A blocking TLS echo server on its own thread for one connection: the localhost certificate,
+// the server name the client sent, every byte read written back until the client closes.
+class EchoServer {
+public:
+    EchoServer() {
+        m_thread = std::thread([this] {
+            error_code ec;
+            asio::ip::tcp::socket s = m_acceptor.accept(ec);
+            if (ec) return;
+            SSL* ssl = SSL_new(serverContext());
+            SSL_set_fd(ssl, s.native_handle());
+            if (SSL_accept(ssl) == 1) {
+                const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+                m_serverName = name ? name : "";
+                std::array<char, 16384> buf;
+                std::size_t n = 0;
+                while (SSL_read_ex(ssl, buf.data(), buf.size(), &n) == 1 &&
+                       writeAll(ssl, std::string(buf.data(), n))) {
+                }
+            }
+            SSL_free(ssl);
+        });
+    }
+    ~EchoServer() { join(); }
+    unsigned short port() const { return m_acceptor.local_endpoint().port(); }
+    void join() {
+        if (m_thread.joinable()) m_thread.join();
+    }
+    // After join().
+    const std::string& serverName() const { return m_serverName; }
+
+private:
+    asio::io_context m_ioc;
+    asio::ip::tcp::acceptor m_acceptor{m_ioc, {asio::ip::make_address("127.0.0.1"), 0}};
+    std::string m_serverName;
+    std::thread m_thread;
 };
 
 } // namespace
@@ -130,6 +186,8 @@ private slots:
     void handshakeRefusesOtherBytes();
     void deadlineEndsRead();
     void writeSomeTakesABoundedPart();
+    void clientRole_data();
+    void clientRole();
 };
 
 void TestTlsSocket::echo_data() {
@@ -336,6 +394,76 @@ void TestTlsSocket::writeSomeTakesABoundedPart() {
     QVERIFY(taken <= 64 * 1024);
     QCOMPARE(got.size(), taken);
     QVERIFY(got == data.substr(0, taken));
+}
+
+void TestTlsSocket::clientRole_data() {
+    QTest::addColumn<QString>("verifyName"); // the name verified against the certificate
+    QTest::addColumn<int>("size");
+    QTest::addColumn<bool>("accepted");
+    QTest::newRow("not verified") << "" << 100 << true;
+    QTest::newRow("verified, many records each way") << "localhost" << 300000 << true;
+    QTest::newRow("verified under another name: refused") << "elsewhere" << 100 << false;
+}
+
+void TestTlsSocket::clientRole() {
+    QFETCH(QString, verifyName);
+    QFETCH(int, size);
+    QFETCH(bool, accepted);
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (!verifyName.isEmpty()) {
+        // Trusting the server's self-signed certificate itself.
+        const std::string& pem = localhostCertificate().cert;
+        BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+        X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+        BIO_free(bio);
+        QVERIFY(cert);
+        X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cert);
+        X509_free(cert);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    }
+    const std::string data = pattern(static_cast<std::size_t>(size));
+    EchoServer server;
+    asio::io_context ioc;
+    error_code handshake, exchange;
+    std::string first, second; // echoed before and after the move
+    auto roundTrip = [&](TlsSocket& tls, std::string& echoed) -> Awaitable<void> {
+        co_await asio::async_write(tls, asio::buffer(data),
+                                   asio::redirect_error(useAwaitable, exchange));
+        if (exchange) co_return;
+        echoed.resize(data.size());
+        co_await asio::async_read(tls, asio::buffer(echoed),
+                                  asio::redirect_error(useAwaitable, exchange));
+    };
+    const bool finished = runToEnd(ioc, [&]() -> Awaitable<void> {
+        TimedSocket tcp(ioc.get_executor());
+        co_await tcp.socket().async_connect({asio::ip::make_address("127.0.0.1"), server.port()},
+                                            asio::redirect_error(useAwaitable, handshake));
+        if (handshake) co_return;
+        TlsSocket tls(std::move(tcp), ctx, TlsSocket::Role::Client);
+        SSL_set_tlsext_host_name(tls.native_handle(), "localhost");
+        if (!verifyName.isEmpty()) SSL_set1_host(tls.native_handle(), qPrintable(verifyName));
+        co_await tls.async_handshake(asio::redirect_error(useAwaitable, handshake));
+        if (handshake) co_return;
+        co_await roundTrip(tls, first);
+        if (exchange) co_return;
+        TlsSocket moved(std::move(tls));
+        co_await roundTrip(moved, second);
+        co_await moved.async_shutdown(asio::redirect_error(useAwaitable, exchange));
+        moved.next_layer().socket().close();
+    });
+    QVERIFY(finished);
+    server.join();
+    SSL_CTX_free(ctx);
+    if (!accepted) {
+        QVERIFY(handshake);
+        QCOMPARE(handshake.category().name(), asio::error::get_ssl_category().name());
+        return;
+    }
+    QVERIFY2(!handshake, handshake.message().c_str());
+    QVERIFY2(!exchange, exchange.message().c_str());
+    QCOMPARE(server.serverName(), std::string("localhost"));
+    QVERIFY(first == data);
+    QVERIFY(second == data);
 }
 
 QTEST_GUILESS_MAIN(TestTlsSocket)
