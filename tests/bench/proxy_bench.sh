@@ -10,7 +10,8 @@
 # Prints req/s, p50, p99, the proxy's CPU share, requests per busy core (req/s / CPU share)
 # and RSS per proxy (medians over the rounds), then porticod's ratios against nginx.
 # porticod-noh is porticod with `headers = off`. The -tls rows terminate TLS (ECDSA P-256,
-# TLS 1.3, keep-alive) in front of the same plain upstream.
+# TLS 1.3, keep-alive) in front of the same plain upstream; the -upstls rows take plain requests
+# to the same upstream over TLS (an https service; pooled connections, not verified).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5}
@@ -31,6 +32,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 UP=19100; NGX=19101; HAP=19102; PTC=19103; PTC2=19104; PTCS=19105; NGXS=19106; HAPS=19107
+UPS=19108; PTCU=19109; NGXU=19110; HAPU=19111
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
   -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
@@ -40,16 +42,21 @@ cat > "$work/upstream.conf" <<CONF
 worker_processes 1; daemon off; pid $work/up.pid; error_log $work/up.err;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 100000;
-  server { listen 127.0.0.1:$UP; location / { return 200 "hello from upstream\n"; } } }
+  server { listen 127.0.0.1:$UP; listen 127.0.0.1:$UPS ssl;
+    ssl_certificate $work/tls.crt; ssl_certificate_key $work/tls.key;
+    location / { return 200 "hello from upstream\n"; } } }
 CONF
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1; daemon off; pid $work/ngx.pid; error_log $work/ngx.err;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 100000;
   upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  upstream ups { server 127.0.0.1:$UPS; keepalive 64; }
   server { listen 127.0.0.1:$NGX; listen 127.0.0.1:$NGXS ssl;
     ssl_certificate $work/tls.crt; ssl_certificate_key $work/tls.key;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:$NGXU;
+    location / { proxy_pass https://ups; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
 cat > "$work/haproxy.cfg" <<CONF
 global
@@ -66,6 +73,11 @@ frontend f
   default_backend b
 backend b
   server s1 127.0.0.1:$UP
+frontend fu
+  bind 127.0.0.1:$HAPU
+  default_backend bu
+backend bu
+  server s1 127.0.0.1:$UPS ssl verify none
 CONF
 cat > "$work/kong.yml" <<CONF
 _format_version: "3.0"
@@ -75,6 +87,7 @@ services:
     routes:
       - paths: [/]
 CONF
+sed "s|http://127.0.0.1:$UP|https://127.0.0.1:$UPS|" "$work/kong.yml" > "$work/kong-upstls.yml"
 
 taskset -c 1 nginx -c "$work/upstream.conf" & pids+=($!)
 taskset -c 0 nginx -c "$work/nginx.conf" & pids+=($!); ngx_pid=$!
@@ -84,6 +97,9 @@ taskset -c 0 build/bin/porticod --prefix "$work/p" --admin-listen off --status-l
 # The same with its default response headers off (Kong's `headers = off`).
 taskset -c 0 build/bin/porticod --prefix "$work/p2" --admin-listen off --status-listen off --headers off \
   --proxy-listen 127.0.0.1:$PTC2 --worker-threads 1 --log-level warn --declarative-config "$work/kong.yml" & pids+=($!); ptc2_pid=$!
+# To the upstream over TLS.
+taskset -c 0 build/bin/porticod --prefix "$work/p3" --admin-listen off --status-listen off \
+  --proxy-listen 127.0.0.1:$PTCU --worker-threads 1 --log-level warn --declarative-config "$work/kong-upstls.yml" & pids+=($!); ptcu_pid=$!
 sleep 1
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
@@ -121,13 +137,17 @@ for round in $(seq "$ROUNDS"); do
     run porticod-tls $PTCS "$ptc_pid" "$conns" https >> "$results"
     run nginx-tls $NGXS "$ngx_worker" "$conns" https >> "$results"
     run haproxy-tls $HAPS "$hap_worker" "$conns" https >> "$results"
+    run porticod-upstls $PTCU "$ptcu_pid" "$conns" >> "$results"
+    run nginx-upstls $NGXU "$ngx_worker" "$conns" >> "$results"
+    run haproxy-upstls $HAPU "$hap_worker" "$conns" >> "$results"
   done
 done
 
 idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$ptc_pid/status")
-echo "proxy      conns   req/s      p50       p99      cpu   req/s-per-busy-core  RSS(KiB)   (medians of $ROUNDS rounds, ${DURATION}s each)"
+echo "proxy           conns   req/s      p50       p99      cpu   req/s-per-busy-core  RSS(KiB)   (medians of $ROUNDS rounds, ${DURATION}s each)"
 for conns in "$CONNS" 1; do
-  for name in upstream porticod porticod-noh nginx haproxy porticod-tls nginx-tls haproxy-tls; do
+  for name in upstream porticod porticod-noh nginx haproxy porticod-tls nginx-tls haproxy-tls \
+      porticod-upstls nginx-upstls haproxy-upstls; do
     grep "^$name $conns " "$results" | python3 -c '
 import sys, statistics
 rows=[l.split() for l in sys.stdin]
@@ -142,7 +162,7 @@ p99=statistics.median(ms(r[4]) for r in rows)
 cpu=statistics.median(float(r[5]) for r in rows)
 rss=int(statistics.median(int(r[6]) for r in rows))
 per=rps/cpu if cpu>0 else 0
-print(f"{rows[0][0]:12} {rows[0][1]:>5} {rps:9.0f} {p50:8.3f}ms {p99:8.3f}ms {cpu:7.2f} {per:14.0f} {rss:12d}")
+print(f"{rows[0][0]:15} {rows[0][1]:>5} {rps:9.0f} {p50:8.3f}ms {p99:8.3f}ms {cpu:7.2f} {per:14.0f} {rss:12d}")
 '
   done
 done | tee "$work/table"
@@ -153,7 +173,8 @@ for line in open(sys.argv[1]):
     p=line.split()
     rows[(p[0],p[1])]=p
 for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
-    for ours, theirs in (("porticod","nginx"), ("porticod-noh","nginx"), ("porticod-tls","nginx-tls")):
+    for ours, theirs in (("porticod","nginx"), ("porticod-noh","nginx"), ("porticod-tls","nginx-tls"),
+                         ("porticod-upstls","nginx-upstls")):
         a,b=rows.get((ours,conns)),rows.get((theirs,conns))
         if not a or not b: continue
         per=lambda r: float(r[6])
@@ -174,7 +195,8 @@ for line in open(sys.argv[1]):
     if len(p) < 8 or float(p[5]) <= 0: continue
     rows[(p[0],p[1],p[7])]=(float(p[2])/float(p[5]), ms(p[4]))
 for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
-    for ours, theirs in (("porticod","nginx"), ("porticod-noh","nginx"), ("porticod-tls","nginx-tls")):
+    for ours, theirs in (("porticod","nginx"), ("porticod-noh","nginx"), ("porticod-tls","nginx-tls"),
+                         ("porticod-upstls","nginx-upstls")):
         per=[]; p99=[]
         for (name,c,rnd),(v,l) in rows.items():
             if name!=ours or c!=conns or (theirs,c,rnd) not in rows: continue
