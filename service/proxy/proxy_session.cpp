@@ -85,10 +85,13 @@ void UpstreamPool::give(const std::string& key, TimedSocket s, unsigned served) 
     giveTo(m_idle, key, std::move(s), served, m_poolSize, m_maxRequests);
 }
 
-std::unique_ptr<IdleTlsConnection> UpstreamPool::takeTls(const std::string& key, unsigned& served) {
+std::unique_ptr<IdleTlsConnection> UpstreamPool::takeTls(const std::string& key, unsigned& served,
+                                                         bool checkIdle) {
     std::optional<std::unique_ptr<IdleTlsConnection>> out;
-    // A TLS connection is always peeked: replaying on TLS costs a handshake.
-    if (!takeFrom(m_idleTls, key, out, served, true, m_idleTimeout)) return nullptr;
+    // As for plain connections: a replay on a fresh TLS connection costs a handshake, but only
+    // when the upstream closed a connection within a second of its last response, while the
+    // peek cost a system call on every request.
+    if (!takeFrom(m_idleTls, key, out, served, checkIdle, m_idleTimeout)) return nullptr;
     return std::move(*out);
 }
 

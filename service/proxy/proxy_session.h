@@ -48,7 +48,8 @@ public:
     bool take(const std::string& key, std::optional<TimedSocket>& out, unsigned& served,
               bool checkIdle = true);
     void give(const std::string& key, TimedSocket s, unsigned served);
-    std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key, unsigned& served);
+    std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key, unsigned& served,
+                                               bool checkIdle = true);
     void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c, unsigned served);
     // Closes connections idle longer than the idle timeout. Called about once a second.
     void sweep();

@@ -78,8 +78,8 @@ inline bool takePooled(UpstreamPool& pool, const std::string& key,
     return pool.take(key, out, served, checkIdle);
 }
 inline bool takePooled(UpstreamPool& pool, const std::string& key, std::optional<TlsUpstream>& out,
-                       unsigned& served, bool) {
-    auto idle = pool.takeTls(key, served);
+                       unsigned& served, bool checkIdle) {
+    auto idle = pool.takeTls(key, served, checkIdle);
     if (!idle) return false;
     out.emplace(std::move(idle->stream));
     return true;

@@ -2,6 +2,7 @@
 // forwarded headers, streamed bodies, errors in Kong's shape, live configuration changes.
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
+#include "support/test_certs.h"
 
 #include <QElapsedTimer>
 #include <QTcpSocket>
@@ -26,6 +27,7 @@ private slots:
     void keepAliveAndPooling();
     void upstreamDown();
     void balancing();
+    void staleConnectionIsReplayed_data();
     void staleConnectionIsReplayed();
     void routeProbe_data();
     void routeProbe();
@@ -269,37 +271,51 @@ void TestProxy::balancing() {
     QCOMPARE(none.json()["message"], "failure to get a peer from the ring-balancer");
 }
 
+void TestProxy::staleConnectionIsReplayed_data() {
+    QTest::addColumn<bool>("tls");
+    QTest::newRow("plain upstream") << false;
+    QTest::newRow("https upstream") << true;
+}
+
 void TestProxy::staleConnectionIsReplayed() {
     // The upstream closes an idle keep-alive connection just as the proxy reuses it: a GET is
     // sent again on a fresh connection; a POST with a body is not replayed.
-    FakeUpstream flaky;
+    QFETCH(bool, tls);
+    static const auto pem = portico::test::makeCertificate("flaky");
+    auto flaky = tls ? std::make_unique<FakeUpstream>(FakeUpstream::Tls{pem.cert, pem.key, {}})
+                     : std::make_unique<FakeUpstream>();
     FakeUpstream::Reply reply;
     reply.body = "fresh";
     reply.dropReused = true;
-    flaky.setReply(reply);
+    flaky->setReply(reply);
     auto api = m_node.local();
-    QCOMPARE(
-        api.json("POST", "/services",
-                 {{"name", "flaky"}, {"url", "http://127.0.0.1:" + std::to_string(flaky.port())}})
-            .status,
-        201);
-    QCOMPARE(api.json("POST", "/services/flaky/routes", {{"paths", {"/flaky"}}}).status, 201);
+    const std::string name = tls ? "flaky-tls" : "flaky";
+    const std::string url =
+        (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(flaky->port());
+    QCOMPARE(api.json("POST", "/services", {{"name", name}, {"url", url}}).status, 201);
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/services/" + name + "/routes"),
+                      {{"paths", {"/" + name}}})
+                 .status,
+             201);
+    const QByteArray get =
+        QByteArray::fromStdString("GET /" + name + " HTTP/1.1\r\nHost: gw.test\r\n\r\n");
     QTcpSocket sock; // one client connection: one worker, one pool
     sock.connectToHost(QStringLiteral("127.0.0.1"), m_node.proxyPort());
     QVERIFY(sock.waitForConnected(2000));
-    sock.write("GET /flaky HTTP/1.1\r\nHost: gw.test\r\n\r\n");
+    sock.write(get);
     QCOMPARE(RawHttpClient::readReply(sock, 5000).status, 200);
-    sock.write("GET /flaky HTTP/1.1\r\nHost: gw.test\r\n\r\n");
+    sock.write(get);
     auto second = RawHttpClient::readReply(sock, 5000);
     QCOMPARE(second.status, 200);
     QCOMPARE(second.body, QByteArray("fresh"));
-    const auto conns = flaky.requestConnections();
+    const auto conns = flaky->requestConnections();
     QCOMPARE(conns.size(), 3u); // answered, dropped on the reused connection, answered again
     QCOMPARE(conns[1], conns[0]);
     QVERIFY(conns[2] != conns[1]);
-    sock.write("POST /flaky HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 4\r\n\r\nbody");
+    sock.write(QByteArray::fromStdString(
+        "POST /" + name + " HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 4\r\n\r\nbody"));
     QCOMPARE(RawHttpClient::readReply(sock, 5000).status, 502);
-    QCOMPARE(flaky.requestConnections().size(), 4u); // sent once, never replayed
+    QCOMPARE(flaky->requestConnections().size(), 4u); // sent once, never replayed
 }
 
 void TestProxy::routeProbe_data() {
