@@ -98,14 +98,18 @@ inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& 
 
 // A new connection is usable once TCP is up (plain) or the handshake passed (TLS).
 inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<PlainUpstream>& out,
-                                          const ServiceInfo&, const std::string&) {
+                                          const ServiceInfo&, const std::string&,
+                                          const std::string&) {
     out.emplace(std::move(tcp));
     co_return error_code{};
 }
+// `key` names the connection's address and TLS settings (its pool key): the session resumed.
 inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpstream>& out,
-                                          const ServiceInfo& svc, const std::string& name) {
+                                          const ServiceInfo& svc, const std::string& name,
+                                          const std::string& key) {
     out.emplace(std::move(tcp), svc.tls->context().native_handle(), TlsSocket::Role::Client);
     SSL* ssl = out->native_handle();
+    svc.tls->resumeSession(ssl, key);
     error_code ec;
     // No SNI for an address; the verified name is the service's host as sent in Host.
     asio::ip::make_address(name, ec);
@@ -144,7 +148,7 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
         ec = timeoutOr(connecting, ec);
         if (!ec) {
             connecting.socket().set_option(asio::ip::tcp::no_delay(true), ec);
-            ec = co_await openUpstream(std::move(connecting), x.upstream, svc, f.tlsName);
+            ec = co_await openUpstream(std::move(connecting), x.upstream, svc, f.tlsName, x.key);
         }
         if (ec) {
             x.outcome = UpstreamExchange<Up>::Outcome::UpstreamFailed;

@@ -4,9 +4,11 @@
 #include "proxy/tls_certificates.h"
 
 #include <boost/asio/ssl/context.hpp>
+#include <mutex>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <unordered_map>
 
 namespace portico::proxy {
 
@@ -15,9 +17,67 @@ Error tlsError(std::string message) {
     return Error::make(ErrorCode::Io, std::move(message));
 }
 
+// The upstream address a connection's SSL object was made for (a heap string the SSL object
+// owns), for the new-session callback.
+int addressIndex() {
+    static const int index = SSL_get_ex_new_index(
+        0, nullptr, nullptr, nullptr, [](void*, void* p, CRYPTO_EX_DATA*, int, long, void*) {
+            delete static_cast<std::string*>(p);
+        });
+    return index;
+}
+
+// The sessions a client context's connections brought, by address: owned references, freed
+// with the context.
+struct SessionCache {
+    std::mutex mutex;
+    std::unordered_map<std::string, SSL_SESSION*> sessions;
+    ~SessionCache() {
+        for (auto& [address, session] : sessions)
+            SSL_SESSION_free(session);
+    }
+};
+
+// A context's cache, in its ex_data (its app data is Asio's).
+int cacheIndex() {
+    static const int index = SSL_CTX_get_ex_new_index(
+        0, nullptr, nullptr, nullptr, [](void*, void* p, CRYPTO_EX_DATA*, int, long, void*) {
+            delete static_cast<SessionCache*>(p);
+        });
+    return index;
+}
+
+SessionCache* cacheOf(SSL_CTX* ctx) {
+    return static_cast<SessionCache*>(SSL_CTX_get_ex_data(ctx, cacheIndex()));
+}
+
+int onNewSession(SSL* ssl, SSL_SESSION* session) {
+    SessionCache* cache = cacheOf(SSL_get_SSL_CTX(ssl));
+    const auto* address = static_cast<const std::string*>(SSL_get_ex_data(ssl, addressIndex()));
+    if (!cache || !address) return 0;
+    // A copy: OpenSSL marks a connection's own session not resumable when the connection is
+    // freed without close_notify (as a pooled connection is when it expires, or when the
+    // upstream closes it), which would spoil the cached one for every later connection.
+    SSL_SESSION* copy = SSL_SESSION_dup(session);
+    if (!copy) return 0;
+    std::lock_guard lock(cache->mutex);
+    SSL_SESSION*& kept = cache->sessions[*address];
+    if (kept) SSL_SESSION_free(kept);
+    kept = copy;
+    return 0; // the connection's own reference stays OpenSSL's
+}
+
 } // namespace
 
 UpstreamTls::~UpstreamTls() = default;
+
+void UpstreamTls::resumeSession(SSL* ssl, const std::string& address) const {
+    SSL_set_ex_data(ssl, addressIndex(), new std::string(address));
+    SessionCache* cache = cacheOf(m_context->native_handle());
+    std::lock_guard lock(cache->mutex);
+    if (auto it = cache->sessions.find(address); it != cache->sessions.end())
+        SSL_set_session(ssl, it->second); // takes its own reference
+}
 
 Expected<std::shared_ptr<const UpstreamTls>, Error>
 UpstreamTls::build(const nlohmann::json& service, const EntityIndex& caCertificates,
@@ -29,6 +89,10 @@ UpstreamTls::build(const nlohmann::json& service, const EntityIndex& caCertifica
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     static const unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn);
+    // Sessions are cached per address by the context itself (see resumeSession()).
+    SSL_CTX_set_ex_data(ctx, cacheIndex(), new SessionCache);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, &onNewSession);
     const std::string name = service.value("name", service.value("id", ""));
 
     // Kong's default (tls_verify null) does not verify the upstream's certificate.

@@ -1,8 +1,8 @@
 // TLS proxy listeners of a real porticod: certificates chosen by SNI from the certificates and
 // snis entities (exact, wildcard, alternative key type), the generated default certificate,
 // protocol versions and ALPN, https routing and forwarded headers, bodies over TLS on one hop
-// or both, https services (server verification, client certificates, pooled connections), and
-// certificate changes served without a restart.
+// or both, https services (server verification, client certificates, pooled connections,
+// resumed sessions), and certificate changes served without a restart.
 #include "support/fake_upstream.h"
 #include "support/porticod_process.h"
 #include "support/test_certs.h"
@@ -52,6 +52,8 @@ private slots:
     void httpsServices_data();
     void httpsServices();
     void httpsServiceConnectionIsReused();
+    void httpsServiceSessionIsResumed_data();
+    void httpsServiceSessionIsResumed();
     void upstreamClientCertificate_data();
     void upstreamClientCertificate();
     void certificateChangeIsLive();
@@ -464,6 +466,47 @@ void TestProxyTls::httpsServiceConnectionIsReused() {
     const auto connections = backend.requestConnections();
     QCOMPARE(connections, std::vector<int>(3, connections.front()));
     QCOMPARE(backend.connections(), 1);
+}
+
+void TestProxyTls::httpsServiceSessionIsResumed_data() {
+    QTest::addColumn<bool>("verify");
+    QTest::newRow("not verified") << false;
+    QTest::newRow("verified") << true;
+}
+
+void TestProxyTls::httpsServiceSessionIsResumed() {
+    // The back-end closes each connection after its answer (without close_notify), so every
+    // request opens a new one: the first is a full handshake, the next ones resume a session
+    // the previous connection brought (nginx's proxy_ssl_session_reuse).
+    QFETCH(bool, verify);
+    const auto pem = makeCertificate("localhost", KeyKind::Ec, true);
+    FakeUpstream backend(FakeUpstream::Tls{pem.cert, pem.key, {}});
+    FakeUpstream::Reply reply;
+    reply.raw = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nresumed";
+    reply.closeAfter = true;
+    backend.setReply(reply);
+    const std::string name = verify ? "tls-resume-verified" : "tls-resume";
+    auto api = m_node.local();
+    json svc = {{"name", name},
+                {"url", "https://localhost:" + std::to_string(backend.port())},
+                {"tls_verify", verify}};
+    if (verify) {
+        const auto ca = api.json("POST", "/ca_certificates", {{"cert", pem.cert}});
+        QCOMPARE(ca.status, 201);
+        svc["ca_certificates"] = {ca.json()["id"]};
+    }
+    QCOMPARE(api.json("POST", "/services", svc).status, 201);
+    QCOMPARE(api.json("POST", QByteArray::fromStdString("/services/" + name + "/routes"),
+                      {{"paths", {"/" + name}}})
+                 .status,
+             201);
+    for (int i = 0; i < 3; ++i) {
+        const auto r = m_node.proxy().request("GET", QByteArray::fromStdString("/" + name));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("resumed"));
+    }
+    QCOMPARE(backend.connections(), 3);
+    QCOMPARE(backend.resumedHandshakes(), 2);
 }
 
 void TestProxyTls::upstreamClientCertificate_data() {

@@ -138,11 +138,15 @@ void FakeUpstream::serve(int fd, int connection) {
                 ERR_error_string_n(code, reason, sizeof reason);
             ERR_clear_error();
             name = std::string("handshake failed: ") + reason;
-        } else if (X509* peer = SSL_get1_peer_certificate(ssl)) {
-            char cn[256] = "";
-            X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
-            name = cn;
-            X509_free(peer);
+        } else {
+            if (SSL_session_reused(ssl)) ++m_resumed;
+            if (X509* peer = SSL_get1_peer_certificate(ssl)) {
+                char cn[256] = "";
+                X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn,
+                                          sizeof cn);
+                name = cn;
+                X509_free(peer);
+            }
         }
         std::lock_guard lock(m_mutex);
         m_clientNames.push_back(name);

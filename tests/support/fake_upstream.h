@@ -74,6 +74,8 @@ public:
     // Over TLS, per connection in order: the common name of the client certificate, "" when
     // none was sent, "handshake failed: <reason>" when the handshake did not complete.
     std::vector<std::string> clientNames() const;
+    // Over TLS, the handshakes that resumed an earlier session.
+    int resumedHandshakes() const { return m_resumed; }
 
 private:
     void listenOn(unsigned short port, bool ipv6, const std::string& ipv4 = "127.0.0.1");
@@ -86,6 +88,7 @@ private:
     std::atomic<int> m_connections{0};
     std::atomic<int> m_busy{0};
     std::atomic<int> m_maxBusy{0};
+    std::atomic<int> m_resumed{0};
     mutable std::mutex m_mutex; // guards m_reply, m_requests, m_threads, m_fds
     Reply m_reply;
     std::vector<std::string> m_requests;
