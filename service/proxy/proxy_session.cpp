@@ -15,8 +15,8 @@ bool quietWhileIdle(int fd) {
 int fdOf(TimedSocket& s) {
     return s.socket().native_handle();
 }
-int fdOf(std::unique_ptr<IdleTlsConnection>& c) {
-    return beast::get_lowest_layer(c->stream).socket().native_handle();
+int fdOf(TlsSocket& s) {
+    return s.next_layer().socket().native_handle();
 }
 
 // Parking times need no precision finer than the kernel tick.
@@ -85,19 +85,16 @@ void UpstreamPool::give(const std::string& key, TimedSocket s, unsigned served) 
     giveTo(m_idle, key, std::move(s), served, m_poolSize, m_maxRequests);
 }
 
-std::unique_ptr<IdleTlsConnection> UpstreamPool::takeTls(const std::string& key, unsigned& served,
-                                                         bool checkIdle) {
-    std::optional<std::unique_ptr<IdleTlsConnection>> out;
-    // As for plain connections: a replay on a fresh TLS connection costs a handshake, but only
-    // when the upstream closed a connection within a second of its last response, while the
-    // peek cost a system call on every request.
-    if (!takeFrom(m_idleTls, key, out, served, checkIdle, m_idleTimeout)) return nullptr;
-    return std::move(*out);
+// As for plain connections: a replay on a fresh TLS connection costs a handshake, but only when
+// the upstream closed a connection within a second of its last response, while the peek cost a
+// system call on every request.
+bool UpstreamPool::take(const std::string& key, std::optional<TlsSocket>& out, unsigned& served,
+                        bool checkIdle) {
+    return takeFrom(m_idleTls, key, out, served, checkIdle, m_idleTimeout);
 }
 
-void UpstreamPool::giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c,
-                           unsigned served) {
-    giveTo(m_idleTls, key, std::move(c), served, m_poolSize, m_maxRequests);
+void UpstreamPool::give(const std::string& key, TlsSocket s, unsigned served) {
+    giveTo(m_idleTls, key, std::move(s), served, m_poolSize, m_maxRequests);
 }
 
 void UpstreamPool::sweep() {

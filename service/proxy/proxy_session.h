@@ -8,6 +8,7 @@
 #include "proxy/proxy_metrics.h"
 #include "proxy/proxy_stats.h"
 #include "proxy/timed_socket.h"
+#include "proxy/tls_socket.h"
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -26,8 +27,6 @@ class context;
 
 namespace portico::proxy {
 
-struct IdleTlsConnection; // a TLS stream to an https upstream (defined with the sessions)
-
 // Idle keep-alive connections to upstreams, per worker (no locking: one thread), by pool key
 // (address, and TLS settings for https). Kong's upstream_keepalive_* settings: at most
 // `poolSize` idle connections per key (the least recently used is closed to make room), a
@@ -43,14 +42,15 @@ class UpstreamPool {
 public:
     explicit UpstreamPool(const app::ProxyLimits& limits);
     ~UpstreamPool();
-    // A pooled connection keeps its timer: taking and giving back allocate nothing. `served`
-    // is the number of requests the connection has carried.
+    // Plain and TLS connections (https services). A pooled connection keeps its timer and
+    // buffers: taking and giving back allocate nothing. `served` is the number of requests the
+    // connection has carried.
     bool take(const std::string& key, std::optional<TimedSocket>& out, unsigned& served,
               bool checkIdle = true);
+    bool take(const std::string& key, std::optional<TlsSocket>& out, unsigned& served,
+              bool checkIdle = true);
     void give(const std::string& key, TimedSocket s, unsigned served);
-    std::unique_ptr<IdleTlsConnection> takeTls(const std::string& key, unsigned& served,
-                                               bool checkIdle = true);
-    void giveTls(const std::string& key, std::unique_ptr<IdleTlsConnection> c, unsigned served);
+    void give(const std::string& key, TlsSocket s, unsigned served);
     // Closes connections idle longer than the idle timeout. Called about once a second.
     void sweep();
 
@@ -66,7 +66,7 @@ private:
     unsigned m_maxRequests;                            // 0: no limit
     std::chrono::steady_clock::duration m_idleTimeout; // zero: no limit
     Lists<TimedSocket> m_idle;
-    Lists<std::unique_ptr<IdleTlsConnection>> m_idleTls;
+    Lists<TlsSocket> m_idleTls;
 };
 
 // Round-robin positions per upstream, per worker.

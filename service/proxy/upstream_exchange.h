@@ -14,11 +14,6 @@ namespace portico::proxy {
 using PlainUpstream = TimedSocket;
 using TlsUpstream = TlsSocket;
 
-struct IdleTlsConnection {
-    explicit IdleTlsConnection(TlsUpstream s) : stream(std::move(s)) {}
-    TlsUpstream stream;
-};
-
 namespace detail {
 
 // What forward() needs of the request being proxied. References into the session's frame.
@@ -66,34 +61,11 @@ template <class Up> struct UpstreamExchange {
     Clock::time_point started;
 };
 
-inline TimedSocket& tcpOf(PlainUpstream& s) {
-    return s;
-}
-inline TimedSocket& tcpOf(TlsUpstream& s) {
-    return beast::get_lowest_layer(s);
-}
-
-inline bool takePooled(UpstreamPool& pool, const std::string& key,
-                       std::optional<PlainUpstream>& out, unsigned& served, bool checkIdle) {
-    return pool.take(key, out, served, checkIdle);
-}
-inline bool takePooled(UpstreamPool& pool, const std::string& key, std::optional<TlsUpstream>& out,
-                       unsigned& served, bool checkIdle) {
-    auto idle = pool.takeTls(key, served, checkIdle);
-    if (!idle) return false;
-    out.emplace(std::move(idle->stream));
-    return true;
-}
 // An idle connection is closed by the pool's checks, not by a deadline.
-inline void givePooled(UpstreamPool& pool, const std::string& key, PlainUpstream& s,
-                       unsigned served) {
-    s.expires_never();
+template <class Up>
+void givePooled(UpstreamPool& pool, const std::string& key, Up& s, unsigned served) {
+    beast::get_lowest_layer(s).expires_never();
     pool.give(key, std::move(s), served);
-}
-inline void givePooled(UpstreamPool& pool, const std::string& key, TlsUpstream& s,
-                       unsigned served) {
-    tcpOf(s).expires_never();
-    pool.giveTls(key, std::make_unique<IdleTlsConnection>(std::move(s)), served);
 }
 
 // A new connection is usable once TCP is up (plain) or the handshake passed (TLS).
@@ -128,8 +100,7 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
     error_code ec;
     x.key.assign(host).append(":"sv).append(NumberText(port));
     if (svc.tls) x.key = "tls|" + svc.tls->settingsKey() + "|" + f.tlsName + "|" + x.key;
-    x.reused =
-        !fresh && !f.upgrade && takePooled(f.ctx.pool, x.key, x.upstream, x.served, !f.replayable);
+    x.reused = !fresh && !f.upgrade && f.ctx.pool.take(x.key, x.upstream, x.served, !f.replayable);
     if (!x.reused) {
         TimedSocket connecting(f.client.get_executor());
         connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
