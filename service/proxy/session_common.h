@@ -371,7 +371,10 @@ Awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
         beast::get_lowest_layer(in).expires_after(timeout);
         const std::size_t n = co_await in.async_read_some(buffer.prepare(kReadSize),
                                                           asio::redirect_error(useAwaitable, ec));
-        if (ec == asio::error::eof) {
+        // Over TLS the end may come without close_notify; like nginx, read it as the end (many
+        // servers just close). A body framed by length or chunks and cut short is still a partial
+        // message: put_eof() says so.
+        if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
             if (!p.got_some()) co_return http::error::end_of_stream;
             ec = {};
             p.put_eof(ec);
