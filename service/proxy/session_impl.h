@@ -227,6 +227,7 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     // plain array in a coroutine frame).
     std::vector<char> requestChunk(16 * 1024), responseChunk(16 * 1024);
     beast::flat_buffer upstreamBuffer;
+    std::string poolKey;
     Arena arena(4096);
     std::string requestHead, responseHead;  // as sent, reused from request to request
     FieldEdits requestEdits, responseEdits; // the plugins' edits of the heads
@@ -390,20 +391,23 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         const UpstreamHead up = rewriteForUpstream(head, requestFields, req, conn, ctx, *snap, svc,
                                                    match, host, port, norm, query, requestHead);
         const UpstreamInfo* balanced = up.balanced;
-        std::string tlsName;
-        if (svc.tls) tlsName = match.route->preserveHost ? host : up.hostHeader;
+        static const std::string noTls;
+        const std::string& tlsName = !svc.tls                    ? noTls
+                                     : match.route->preserveHost ? host
+                                                                 : up.hostHeader;
         Forwarding<Client> f{client,
                              clientBuffer,
                              req,
                              svc,
                              balanced,
-                             std::move(tlsName),
+                             tlsName,
                              ctx,
                              rc,
                              *chain,
                              requestChunk,
                              responseChunk,
                              upstreamBuffer,
+                             poolKey,
                              arena,
                              requestHead,
                              responseHead,

@@ -23,13 +23,14 @@ template <class Client> struct Forwarding {
     RequestParser& req;
     const ServiceInfo& svc;
     const UpstreamInfo* balanced; // the service's host names an upstream
-    std::string tlsName;          // SNI and verified name towards an https service
+    const std::string& tlsName;   // SNI and verified name towards an https service
     SessionContext& ctx;
     RequestContext& rc;
     const PluginChain& chain;
     std::vector<char>& requestChunk;
     std::vector<char>& responseChunk;
     beast::flat_buffer& upstreamBuffer;
+    std::string& poolKey;           // scratch for the pool key (its storage kept)
     Arena& arena;                   // the heads' fields
     const std::string& requestHead; // the upstream's, as rewriteForUpstream() wrote it
     std::string& responseHead;      // the client's, as sent
@@ -51,12 +52,14 @@ template <class Up> struct UpstreamExchange {
     bool reused = false;        // the connection came from the pool
     bool connectFailed = false; // no connection was made (nothing was sent)
     unsigned served = 0;        // requests the connection carried before this one
-    std::string key;            // pool key of the connection
     std::optional<Up> upstream;
-    // The session's upstream read buffer, emptied for each attempt: its storage is reused
-    // from request to request instead of allocated for each.
+    // The session's upstream read buffer, emptied for each attempt, and the connection's pool
+    // key: their storage is reused from request to request instead of allocated for each.
     beast::flat_buffer& buffer;
-    explicit UpstreamExchange(beast::flat_buffer& b) : buffer(b) { buffer.consume(buffer.size()); }
+    std::string& key;
+    UpstreamExchange(beast::flat_buffer& b, std::string& k) : buffer(b), key(k) {
+        buffer.consume(buffer.size());
+    }
     std::optional<ResponseParser> response;
     Clock::time_point started;
 };
@@ -98,8 +101,14 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
                          UpstreamExchange<Up>& x) {
     const ServiceInfo& svc = f.svc;
     error_code ec;
-    x.key.assign(host).append(":"sv).append(NumberText(port));
-    if (svc.tls) x.key = "tls|" + svc.tls->settingsKey() + "|" + f.tlsName + "|" + x.key;
+    x.key.clear();
+    if (svc.tls)
+        x.key.append("tls|"sv)
+            .append(svc.tls->settingsKey())
+            .append("|"sv)
+            .append(f.tlsName)
+            .append("|"sv);
+    x.key.append(host).append(":"sv).append(NumberText(port));
     x.reused = !fresh && !f.upgrade && f.ctx.pool.take(x.key, x.upstream, x.served, !f.replayable);
     if (!x.reused) {
         TimedSocket connecting(f.client.get_executor());
@@ -297,7 +306,7 @@ template <class Client, class Up> Awaitable<bool> forward(Forwarding<Client>& f)
                 host = address->ip;
             }
         }
-        attemptState.emplace(f.upstreamBuffer); // drops a failed attempt's connection
+        attemptState.emplace(f.upstreamBuffer, f.poolKey); // drops a failed attempt's connection
         co_await exchange(f, host, port, attempt > 0, *attemptState);
         const UpstreamExchange<Up>& x = *attemptState;
         const auto failure =
