@@ -79,10 +79,24 @@ NormalizedPath reject(std::string why) {
     return {{}, std::move(why)};
 }
 
+// Whether `raw` (starting with '/') is already normal: path characters only, no escapes, no
+// empty or dot segments. Most paths are; they are copied as they are, without the steps below
+// and their allocations. Anything else takes the full path, which also rejects what must be.
+bool alreadyNormal(std::string_view raw) {
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(raw[i]);
+        if (c == '%' || !isPathChar(c)) return false;
+        if (c == '/' && i + 1 < raw.size() && (raw[i + 1] == '/' || raw[i + 1] == '.'))
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 NormalizedPath normalizePath(std::string_view raw) {
     if (raw.empty() || raw.front() != '/') return reject("path must start with '/'");
+    if (alreadyNormal(raw)) return {std::string(raw), {}};
     std::string decodedAll; // every escape decoded: only for the byte-level checks
     std::string step;       // unreserved escapes decoded, the others upper-cased
     decodedAll.reserve(raw.size());

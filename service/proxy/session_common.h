@@ -323,16 +323,21 @@ void writeFields(HeadText& out, const Fields& f, const HopFields& hop, const Fie
         if (!e.erased) out.field(e.name, e.value);
 }
 
-// Kong's path_handling v0: the service path, then what the route did not strip, joined by '/'.
-inline std::string upstreamPath(const ServiceInfo& svc, const RouteMatch& m,
-                                const std::string& path) {
-    std::string rest =
+// Kong's path_handling v0, written into `out`: the service path, then what the route did not
+// strip, joined by one '/'.
+inline void writeUpstreamPath(HeadText& out, const ServiceInfo& svc, const RouteMatch& m,
+                              std::string_view path) {
+    const std::string_view rest =
         m.route->stripPath ? path.substr(std::min(m.matchedLength, path.size())) : path;
-    if (!rest.empty() && rest.front() != '/') rest.insert(rest.begin(), '/');
-    std::string base = svc.path;
-    if (rest.empty()) return base.empty() ? "/" : base;
-    if (!base.empty() && base.back() == '/') base.pop_back();
-    return base + rest;
+    std::string_view base = svc.path;
+    if (rest.empty()) {
+        out << (base.empty() ? "/"sv : base);
+        return;
+    }
+    if (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    out << base;
+    if (rest.front() != '/') out << "/"sv;
+    out << rest;
 }
 
 // Feeds `p` what `buffer` already holds, as Beast's async_read_some would first do, but in

@@ -79,7 +79,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFiel
                                 const SessionContext& ctx, const ConfigSnapshot& snap,
                                 const ServiceInfo& svc, const RouteMatch& match,
                                 const std::string& host, int port, const NormalizedPath& norm,
-                                const std::string& query, std::string& textOut) {
+                                std::string_view query, std::string& textOut) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
     out.clientKeepAlive = req.keep_alive() && !ctx.stopping;
@@ -103,8 +103,9 @@ UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFiel
     const bool preserveHost = match.route->preserveHost;
 
     HeadText text(textOut);
-    text << std::string_view(head.method_string().data(), head.method_string().size()) << " "sv
-         << upstreamPath(svc, match, norm.path) << query << " HTTP/1.1\r\n"sv;
+    text << std::string_view(head.method_string().data(), head.method_string().size()) << " "sv;
+    writeUpstreamPath(text, svc, match, norm.path);
+    text << query << " HTTP/1.1\r\n"sv;
     const HopFields hop(head);
     writeFields(text, head, hop, edited.edits(), [preserveHost](const auto& f) {
         return setByThisHop(f.name(), {f.name_string().data(), f.name_string().size()},
@@ -274,36 +275,37 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
             break;
         }
-        std::string target(head.target());
-        std::string authority(head[http::field::host]);
-        if (target.rfind("http://", 0) == 0) {
+        // Views of the head, which lives in the arena until the next request.
+        std::string_view target(head.target().data(), head.target().size());
+        const auto hostField = head[http::field::host];
+        std::string_view authority(hostField.data(), hostField.size());
+        if (target.starts_with("http://")) {
             // Absolute-form: the target's authority is the host (RFC 9112 §3.2.2); the upstream
             // gets origin-form.
             const auto slash = target.find('/', 7);
-            authority =
-                target.substr(7, slash == std::string::npos ? std::string::npos : slash - 7);
-            target = slash == std::string::npos ? "/" : target.substr(slash);
+            authority = target.substr(7, slash == std::string_view::npos ? slash : slash - 7);
+            target = slash == std::string_view::npos ? "/"sv : target.substr(slash);
         } else if (target.empty() || target.front() != '/') {
             co_await sendError(client, ctx.stats, rc, 400,
                                "Bad request: unsupported request target", false);
             break;
         }
         const auto q = target.find('?');
-        const std::string rawPath = target.substr(0, q),
-                          query = q == std::string::npos ? "" : target.substr(q);
+        const std::string_view rawPath = target.substr(0, q),
+                               query = q == std::string_view::npos ? ""sv : target.substr(q);
         norm = normalizePath(rawPath);
         if (!norm.error.empty()) {
             co_await sendError(client, ctx.stats, rc, 400, "Bad request: " + norm.error, false);
             break;
         }
-        host = authority;
+        std::string_view hostName = authority;
         int port = ctx.listenerPort;
-        if (auto colon = host.rfind(':');
-            colon != std::string::npos && host.find(']') == std::string::npos) {
-            port = std::atoi(host.c_str() + colon + 1);
-            host.resize(colon);
+        if (auto colon = hostName.rfind(':');
+            colon != std::string_view::npos && hostName.find(']') == std::string_view::npos) {
+            port = std::atoi(std::string(hostName.substr(colon + 1)).c_str());
+            hostName = hostName.substr(0, colon);
         }
-        host = toLower(host);
+        assignLower(host, hostName);
 
         snap = ctx.snapshots.get();
         method = std::string(head.method_string());
@@ -351,7 +353,8 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
                 extra.emplace_back("Connection", "Upgrade");
                 extra.emplace_back("Upgrade", "TLS/1.2, HTTP/1.1");
             } else {
-                extra.emplace_back("Location", "https://" + authority + target);
+                extra.emplace_back("Location",
+                                   std::string("https://").append(authority).append(target));
             }
             co_await sendError(client, ctx.stats, rc, code, "Please use HTTPS protocol", false,
                                extra);

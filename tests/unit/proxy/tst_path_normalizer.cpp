@@ -38,6 +38,12 @@ void TestPathNormalizer::normalize_data() {
     row("case kept", "/ADMIN", "/ADMIN");
     row("params on normal segment", "/admin;x=1", "/admin;x=1");
     row("sub-delims", "/a!$&'()*+,=:@b", "/a!$&'()*+,=:@b");
+    // Already-normal paths are copied as they are; the same path with an escape in it takes the
+    // full normalization, which must agree.
+    row("dots inside segments", "/a.b/c..d/.e/..f", "/a.b/c..d/.e/..f");
+    row("dots inside segments, escaped", "/%61.b/c..d/.e/..f", "/a.b/c..d/.e/..f");
+    row("parameters after a slash", "/a/;x", "/a/;x");
+    row("parameters after a slash, escaped", "/%61/;x", "/a/;x");
     row("encoded slash", "/public%2F..%2Fadmin", "");
     row("encoded slash lower", "/public/..%2fadmin", "");
     row("encoded backslash", "/public%5C..%5Cadmin", "");
