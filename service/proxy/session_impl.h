@@ -235,14 +235,16 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     // The request's fields with lower-case names, for routing and the balancer; the strings
     // are reused from request to request.
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string host; // the request's host name, lower-cased (its storage reused)
     bool first = true;
     while (!ctx.stopping) {
         RequestContext rc;
         rc.peer = peer;
         // Declared before `finish`, so they outlive it: the log phase and the metrics still
-        // read the route and chain the snapshot holds, and rc's views of these strings.
+        // read the route and chain the snapshot holds, and rc's views of these strings (and of
+        // `host`).
         std::shared_ptr<const ConfigSnapshot> snap;
-        std::string method, host;
+        std::string method;
         NormalizedPath norm;
         RequestFinish finish{rc, ctx.metrics};
         // The previous request's heads are gone (they lived in this iteration).
