@@ -48,7 +48,7 @@ checkRequestHead(int version, std::string_view method, std::string_view target,
                      [&](const char* m) { return method == m; }))
         return Refusal{501, "Not implemented: unknown method"};
     int hosts = 0, transferEncodings = 0, contentLengths = 0, authorizations = 0;
-    std::string host, te;
+    std::string_view host, te; // views of `headers`
     for (const auto& [name, value] : headers) {
         if (name == "host") {
             ++hosts;
@@ -66,16 +66,16 @@ checkRequestHead(int version, std::string_view method, std::string_view target,
     if (hosts > 1) return bad("more than one Host header");
     if (hosts == 1) {
         if (host.empty() && version >= 11) return bad("empty Host header");
-        if (host.find_first_of(",@/\\ \t?#") != std::string::npos)
+        if (host.find_first_of(",@/\\ \t?#") != std::string_view::npos)
             return bad("malformed Host header");
         const bool bracketed = !host.empty() && host.front() == '[';
         const auto close = host.find(']');
-        const auto colon =
-            bracketed ? (close == std::string::npos ? std::string::npos : host.find(':', close))
-                      : host.find(':');
-        if (bracketed && close == std::string::npos) return bad("malformed Host header");
-        if (colon != std::string::npos) {
-            const std::string_view port = std::string_view(host).substr(colon + 1);
+        const auto colon = bracketed
+                               ? (close == std::string_view::npos ? close : host.find(':', close))
+                               : host.find(':');
+        if (bracketed && close == std::string_view::npos) return bad("malformed Host header");
+        if (colon != std::string_view::npos) {
+            const std::string_view port = host.substr(colon + 1);
             if (port.empty() || port.size() > 5 ||
                 !std::all_of(port.begin(), port.end(),
                              [](unsigned char c) { return std::isdigit(c); }))
@@ -91,9 +91,9 @@ checkRequestHead(int version, std::string_view method, std::string_view target,
         std::size_t start = 0;
         for (;;) {
             const auto comma = te.find(',', start);
-            codings.push_back(toLowerTrimmed(std::string_view(te).substr(
-                start, comma == std::string::npos ? std::string::npos : comma - start)));
-            if (comma == std::string::npos) break;
+            codings.push_back(toLowerTrimmed(
+                te.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+            if (comma == std::string_view::npos) break;
             start = comma + 1;
         }
         if (codings.size() == 1 && codings[0] == "chunked") return std::nullopt;
