@@ -75,8 +75,9 @@ bool validUtf8(const std::string& s) {
     return true;
 }
 
-NormalizedPath reject(std::string why) {
-    return {{}, std::move(why)};
+void reject(NormalizedPath& out, std::string_view why) {
+    out.path.clear();
+    out.error.assign(why);
 }
 
 // Whether `raw` (starting with '/') is already normal: path characters only, no escapes, no
@@ -95,8 +96,18 @@ bool alreadyNormal(std::string_view raw) {
 } // namespace
 
 NormalizedPath normalizePath(std::string_view raw) {
-    if (raw.empty() || raw.front() != '/') return reject("path must start with '/'");
-    if (alreadyNormal(raw)) return {std::string(raw), {}};
+    NormalizedPath out;
+    normalizePath(raw, out);
+    return out;
+}
+
+void normalizePath(std::string_view raw, NormalizedPath& out) {
+    out.error.clear();
+    if (raw.empty() || raw.front() != '/') return reject(out, "path must start with '/'");
+    if (alreadyNormal(raw)) {
+        out.path.assign(raw);
+        return;
+    }
     std::string decodedAll; // every escape decoded: only for the byte-level checks
     std::string step;       // unreserved escapes decoded, the others upper-cased
     decodedAll.reserve(raw.size());
@@ -104,12 +115,12 @@ NormalizedPath normalizePath(std::string_view raw) {
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(raw[i]);
         if (c == '%') {
-            if (i + 2 >= raw.size()) return reject("malformed percent-encoding");
+            if (i + 2 >= raw.size()) return reject(out, "malformed percent-encoding");
             const int hi = hexValue(raw[i + 1]), lo = hexValue(raw[i + 2]);
-            if (hi < 0 || lo < 0) return reject("malformed percent-encoding");
+            if (hi < 0 || lo < 0) return reject(out, "malformed percent-encoding");
             const unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
-            if (v == '/' || v == '\\') return reject("encoded '/' or '\\' in path");
-            if (v < 0x20 || v == 0x7F) return reject("encoded control character in path");
+            if (v == '/' || v == '\\') return reject(out, "encoded '/' or '\\' in path");
+            if (v < 0x20 || v == 0x7F) return reject(out, "encoded control character in path");
             decodedAll.push_back(static_cast<char>(v));
             if (isUnreserved(v)) {
                 step.push_back(static_cast<char>(v));
@@ -122,16 +133,16 @@ NormalizedPath normalizePath(std::string_view raw) {
             i += 2;
             continue;
         }
-        if (c == '#') return reject("fragment in request target");
-        if (c == '\\') return reject("backslash in path");
-        if (!isPathChar(c)) return reject("character not allowed in path");
+        if (c == '#') return reject(out, "fragment in request target");
+        if (c == '\\') return reject(out, "backslash in path");
+        if (!isPathChar(c)) return reject(out, "character not allowed in path");
         decodedAll.push_back(static_cast<char>(c));
         step.push_back(static_cast<char>(c));
     }
-    if (!validUtf8(decodedAll)) return reject("invalid UTF-8 in path");
+    if (!validUtf8(decodedAll)) return reject(out, "invalid UTF-8 in path");
 
     // Split into segments, merging empty ones (repeated slashes), then resolve dot segments.
-    std::vector<std::string_view> out;
+    std::vector<std::string_view> segments;
     const bool trailingSlash = step.size() > 1 && step.back() == '/';
     std::string_view rest(step);
     bool endsWithDot = false;
@@ -144,26 +155,26 @@ NormalizedPath normalizePath(std::string_view raw) {
         if (seg.empty()) continue;
         const std::string_view bare = seg.substr(0, seg.find(';'));
         if ((bare == "." || bare == "..") && bare.size() != seg.size())
-            return reject("dot segment with parameters in path");
+            return reject(out, "dot segment with parameters in path");
         if (seg == ".") {
             endsWithDot = true;
             continue;
         }
         if (seg == "..") {
-            if (!out.empty()) out.pop_back();
+            if (!segments.empty()) segments.pop_back();
             endsWithDot = true;
             continue;
         }
-        out.push_back(seg);
+        segments.push_back(seg);
     }
-    std::string result;
-    result.reserve(step.size());
-    for (const auto& seg : out) {
+    // The segments are views of `step`, never of out.path: assigning in place is safe.
+    std::string& result = out.path;
+    result.clear();
+    for (const auto& seg : segments) {
         result.push_back('/');
         result.append(seg);
     }
     if (result.empty() || trailingSlash || endsWithDot) result.push_back('/');
-    return {std::move(result), {}};
 }
 
 } // namespace portico::proxy

@@ -19,5 +19,8 @@ struct NormalizedPath {
 // - decodes percent-encoded unreserved characters once and upper-cases the other escapes;
 // - resolves "." and ".." segments and merges repeated slashes.
 NormalizedPath normalizePath(std::string_view rawPath);
+// The same into `out`, whose strings keep their storage: a connection normalizes each of its
+// requests' paths into one NormalizedPath, so an already-normal path costs no allocation.
+void normalizePath(std::string_view rawPath, NormalizedPath& out);
 
 } // namespace portico::proxy

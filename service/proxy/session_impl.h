@@ -235,17 +235,17 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     // The request's fields with lower-case names, for routing and the balancer; the strings
     // are reused from request to request.
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string host; // the request's host name, lower-cased (its storage reused)
+    std::string host;    // the request's host name, lower-cased (its storage reused)
+    NormalizedPath norm; // the request's path (its storage reused)
     bool first = true;
     while (!ctx.stopping) {
         RequestContext rc;
         rc.peer = peer;
         // Declared before `finish`, so they outlive it: the log phase and the metrics still
         // read the route and chain the snapshot holds, and rc's views of these strings (and of
-        // `host`).
+        // `host` and `norm`).
         std::shared_ptr<const ConfigSnapshot> snap;
         std::string method;
-        NormalizedPath norm;
         RequestFinish finish{rc, ctx.metrics};
         // The previous request's heads are gone (they lived in this iteration).
         arena.reset();
@@ -295,7 +295,7 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         const auto q = target.find('?');
         const std::string_view rawPath = target.substr(0, q),
                                query = q == std::string_view::npos ? ""sv : target.substr(q);
-        norm = normalizePath(rawPath);
+        normalizePath(rawPath, norm);
         if (!norm.error.empty()) {
             co_await sendError(client, ctx.stats, rc, 400, "Bad request: " + norm.error, false);
             break;

@@ -10,6 +10,8 @@ class TestPathNormalizer : public QObject {
 private slots:
     void normalize_data();
     void normalize();
+    void reusedResult_data() { normalize_data(); }
+    void reusedResult();
 };
 
 void TestPathNormalizer::normalize_data() {
@@ -75,6 +77,22 @@ void TestPathNormalizer::normalize() {
     QCOMPARE(QByteArray::fromStdString(r.path), expected);
     // Normalizing twice changes nothing: routing and the upstream agree.
     QCOMPARE(QByteArray::fromStdString(normalizePath(r.path).path), expected);
+}
+
+void TestPathNormalizer::reusedResult() {
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, expected);
+    // A connection normalizes each request's path into the same result: what the one before
+    // left there (here a refusal, or a longer path) must not show through.
+    for (const char* before : {"/a%zz", "/a/much/longer/path/than/any/of/the/rows/below/x/y/z"}) {
+        portico::proxy::NormalizedPath reused;
+        portico::proxy::normalizePath(before, reused);
+        portico::proxy::normalizePath(raw.toStdString(), reused);
+        const auto fresh = normalizePath(raw.toStdString());
+        QCOMPARE(reused.path, fresh.path);
+        QCOMPARE(reused.error, fresh.error);
+        QCOMPARE(QByteArray::fromStdString(reused.path), expected);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestPathNormalizer)
