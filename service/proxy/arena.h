@@ -1,11 +1,11 @@
 #pragma once
 // Private to the proxy: the memory a connection's request and response heads live in.
 //
-// Every header field Beast stores is a heap allocation of its own, and so are the start
-// line's strings: about twenty allocations and frees per proxied request. The fields of one
-// request are short-lived and die together, so they are carved out of one block kept for the
-// connection and given back all at once when the next request begins. Freeing a single piece
-// does nothing; what does not fit the block comes from the heap and is returned at reset().
+// A request's heads (its own and its response's: start lines, fields) and its per-request
+// objects are short-lived and die together, so they are carved out of one block kept for the
+// connection and given back all at once when the next request begins, instead of a heap
+// allocation and free each. Freeing a single piece does nothing; what does not fit the block
+// comes from the heap and is returned at reset().
 // Owned by one connection, used by its worker thread only.
 
 #include <cstddef>
@@ -77,30 +77,6 @@ private:
     Arena& m_arena;
     void* m_memory = nullptr;
     T* m_object = nullptr;
-};
-
-// A standard allocator over an Arena, for Beast's fields.
-template <class T> class ArenaAllocator {
-public:
-    using value_type = T;
-    explicit ArenaAllocator(Arena& a) noexcept : m_arena(&a) {}
-    template <class U> ArenaAllocator(const ArenaAllocator<U>& o) noexcept : m_arena(o.arena()) {}
-
-    T* allocate(std::size_t n) {
-        return static_cast<T*>(m_arena->allocate(n * sizeof(T), alignof(T)));
-    }
-    void deallocate(T*, std::size_t) noexcept {}
-    Arena* arena() const noexcept { return m_arena; }
-
-    template <class U> bool operator==(const ArenaAllocator<U>& o) const noexcept {
-        return m_arena == o.arena();
-    }
-    template <class U> bool operator!=(const ArenaAllocator<U>& o) const noexcept {
-        return m_arena != o.arena();
-    }
-
-private:
-    Arena* m_arena;
 };
 
 } // namespace portico::proxy

@@ -6,6 +6,7 @@
 #include "core/text.h"
 #include "net/asio_names.h"
 #include "proxy/arena.h"
+#include "proxy/head_parser.h"
 #include "proxy/head_text.h"
 #include "proxy/path_normalizer.h"
 #include "proxy/plugin_chain.h"
@@ -55,16 +56,9 @@ inline error_code timeoutOr(const TimedSocket& s, error_code ec) {
 // An upstream's response head may be as large as a client's request head may by default.
 inline constexpr std::uint32_t kUpstreamHeaderLimit = 32 * 1024;
 
-// Request and response heads keep their fields in the connection's arena.
-using HeadFields = http::basic_fields<ArenaAllocator<char>>;
-using RequestParser = http::parser<true, http::buffer_body, ArenaAllocator<char>>;
-using ResponseParser = http::parser<false, http::buffer_body, ArenaAllocator<char>>;
-using ProxiedResponseHead = http::response_header<HeadFields>;
-
-template <class Parser> Parser makeParser(Arena& arena) {
-    return Parser(std::piecewise_construct, std::make_tuple(),
-                  std::make_tuple(ArenaAllocator<char>(arena)));
-}
+// Request and response heads live in the connection's arena.
+using RequestParser = HeadParser<true>;
+using ResponseParser = HeadParser<false>;
 
 // Plugins' view of a Beast header.
 template <class Fields> class FieldsAccess final : public HeaderAccess {
@@ -243,11 +237,10 @@ private:
     std::size_t m_count = 0;
 };
 
-// What plugins set or erased in a received head, kept beside it: applied to Beast's fields,
-// each edit was a lookup, an allocation and an insertion into a case-insensitive tree, several
-// per request with the default headers. The head is written out with the edits applied
-// (writeFields). One name has at most one edit, the last. Owned by a connection and reused
-// from request to request (the strings keep their storage).
+// What plugins set or erased in a received head, kept beside it rather than applied to it:
+// the head is written out once with the edits applied (writeFields). One name has at most one
+// edit, the last. Owned by a connection and reused from request to request (the strings keep
+// their storage).
 class FieldEdits {
 public:
     struct Edit {
@@ -432,13 +425,12 @@ struct RelayResult {
 // and its framing, the plugins' edits, then the lines `own` appends (this hop's framing and
 // connection handling). Written by hand rather than through Beast's serializer, whose
 // per-field buffer sequences were the largest user-space cost of a proxied request.
-template <class Fields, class Own>
-const std::string& responseHeadBytes(const http::response_header<Fields>& h, const HopFields& hop,
+template <class Own>
+const std::string& responseHeadBytes(const ReceivedHead& h, const HopFields& hop,
                                      const FieldEdits& edits, std::string& out, Own own) {
     {
         HeadText text(out);
-        text << "HTTP/1.1 "sv << NumberText(h.result_int()) << " "sv
-             << std::string_view(h.reason().data(), h.reason().size()) << "\r\n"sv;
+        text << "HTTP/1.1 "sv << NumberText(h.result_int()) << " "sv << h.reason() << "\r\n"sv;
         writeFields(text, h, hop, edits,
                     [](const auto& field) { return field.name() == http::field::content_length; });
         own(text);
@@ -452,9 +444,8 @@ const std::string& responseHeadBytes(const http::response_header<Fields>& h, con
 // buffer. `chunked` frames the body in chunks (the head says so); `bodyless` messages (HEAD
 // answers, 204, 304) send the head only. `tap` sees each piece of the body as it goes out
 // (the body_filter phase).
-template <bool isRequest, class Allocator, class In, class Out, class Tap>
-Awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer,
-                                    http::parser<isRequest, http::buffer_body, Allocator>& p,
+template <bool isRequest, class In, class Out, class Tap>
+Awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer, HeadParser<isRequest>& p,
                                     Out& out, const std::string& head, bool chunked, bool bodyless,
                                     std::vector<char>& buf, std::chrono::milliseconds readTimeout,
                                     std::chrono::milliseconds writeTimeout, Tap tap) {

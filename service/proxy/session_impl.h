@@ -13,19 +13,20 @@ namespace detail {
 // (refused earlier), and a route whose protocols allow it (http/ws on a plain listener,
 // https/wss on TLS). Empty otherwise; the Upgrade header is then dropped as hop-by-hop.
 // Whether the request asks to switch to a protocol other than h2c.
-template <class Request> bool asksUpgrade(const Request& head) {
+inline bool asksUpgrade(const ReceivedHead& head) {
     const std::string upgrade(head[http::field::upgrade]);
     if (upgrade.empty() || toLower(upgrade).find("h2c") != std::string::npos) return false;
     bool asked = false;
-    for (auto it = head.find(http::field::connection);
-         it != head.end() && it->name() == http::field::connection; ++it)
-        asked = asked || toLower(std::string(it->value())).find("upgrade") != std::string::npos;
+    for (const auto& field : head)
+        if (field.name() == http::field::connection)
+            asked =
+                asked || toLower(std::string(field.value())).find("upgrade") != std::string::npos;
     return asked;
 }
 
-template <class Request>
-std::string upgradeRequested(const Request& head, const RequestParser& req,
-                             const CompiledRoute& route, const std::string& listenerProtocol) {
+inline std::string upgradeRequested(const ReceivedHead& head, const RequestParser& req,
+                                    const CompiledRoute& route,
+                                    const std::string& listenerProtocol) {
     if (!asksUpgrade(head) || !req.is_done() || req.chunked()) return {};
     const std::string upgrade(head[http::field::upgrade]);
     const std::string ws = listenerProtocol == "https" ? "wss" : "ws";
@@ -71,15 +72,13 @@ inline bool setByThisHop(http::field name, std::string_view text, bool preserveH
 // access phases edited (`edited`): the target joined to the service path, the client's fields less
 // what ends at this hop and what this hop sets, then Host, the forwarding headers (believed from
 // trusted peers only), Via, framing, and the Upgrade pair when the request may switch. The client's
-// head itself is left as it is. Written straight out rather than by editing Beast's fields:
-// each edit there is a lookup in a case-insensitive tree.
-template <class Request>
-UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFields>& edited,
-                                const RequestParser& req, const ConnectionInfo& conn,
-                                const SessionContext& ctx, const ConfigSnapshot& snap,
-                                const ServiceInfo& svc, const RouteMatch& match,
-                                const std::string& host, int port, const NormalizedPath& norm,
-                                std::string_view query, std::string& textOut) {
+// head itself is left as it is: the upstream's is written out once, edits and all.
+inline UpstreamHead
+rewriteForUpstream(const ReceivedHead& head, const EditedFields<ReceivedHead>& edited,
+                   const RequestParser& req, const ConnectionInfo& conn, const SessionContext& ctx,
+                   const ConfigSnapshot& snap, const ServiceInfo& svc, const RouteMatch& match,
+                   const std::string& host, int port, const NormalizedPath& norm,
+                   std::string_view query, std::string& textOut) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
     out.clientKeepAlive = req.keep_alive() && !ctx.stopping;
@@ -103,7 +102,7 @@ UpstreamHead rewriteForUpstream(const Request& head, const EditedFields<HeadFiel
     const bool preserveHost = match.route->preserveHost;
 
     HeadText text(textOut);
-    text << std::string_view(head.method_string().data(), head.method_string().size()) << " "sv;
+    text << head.method_string() << " "sv;
     writeUpstreamPath(text, svc, match, norm.path);
     text << query << " HTTP/1.1\r\n"sv;
     const HopFields hop(head);
@@ -249,7 +248,7 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         RequestFinish finish{rc, ctx.metrics};
         // The previous request's heads are gone (they lived in this iteration).
         arena.reset();
-        RequestParser req = makeParser<RequestParser>(arena);
+        RequestParser req(arena);
         if (!co_await readRequestHead(client, clientBuffer, req, ctx, rc, first)) break;
         // The head deadline ends with the head: from here each read or write of the client
         // sets its own, and waiting for the upstream is bounded by the service's timeouts.
@@ -372,7 +371,7 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
 
         // rewrite and access: plugins see the request as the client sent it (after the checks
         // above) and may answer it themselves.
-        EditedFields<HeadFields> requestFields(head, requestEdits);
+        EditedFields<ReceivedHead> requestFields(head, requestEdits);
         rc.request = &requestFields;
         PhaseResult early;
         if (chain->has(Plugin::Rewrite)) early = chain->rewrite(rc);

@@ -164,8 +164,7 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
     // Interim 1xx responses are consumed here (a bounded number). 101 ends the head only when
     // the request asked to upgrade; unasked, it is a broken upstream.
     for (int interim = 0;; ++interim) {
-        x.response.emplace(std::piecewise_construct, std::make_tuple(),
-                           std::make_tuple(ArenaAllocator<char>(f.arena)));
+        x.response.emplace(f.arena);
         x.response->header_limit(kUpstreamHeaderLimit);
         x.response->body_limit(boost::none);
         if (f.req.get().method() == http::verb::head) x.response->skip(true);
@@ -236,19 +235,18 @@ struct ClientFraming {
 // hop's framing. A plain function, so that what it uses lives on the stack rather than in
 // forward()'s coroutine frame (kept under the ~1 KiB Asio recycles).
 template <class Client>
-const std::string& clientResponseHead(Forwarding<Client>& f, const ProxiedResponseHead& rhead,
+const std::string& clientResponseHead(Forwarding<Client>& f, const ReceivedHead& rhead,
                                       const ClientFraming& framing) {
     const HopFields hop(rhead);
-    EditedFields<HeadFields> fields(rhead, f.responseEdits, &hop);
+    EditedFields<ReceivedHead> fields(rhead, f.responseEdits, &hop);
     f.rc.response = &fields;
     if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(f.rc);
     f.rc.response = nullptr;
     return responseHeadBytes(rhead, hop, f.responseEdits, f.responseHead, [&](HeadText& out) {
         if (!f.setCookie.empty()) out.field("Set-Cookie"sv, f.setCookie);
         if (framing.switching) {
-            const auto upgrade = rhead[http::field::upgrade];
             out << "Connection: upgrade\r\n"sv;
-            out.field("Upgrade"sv, {upgrade.data(), upgrade.size()});
+            out.field("Upgrade"sv, rhead[http::field::upgrade]);
             return;
         }
         if (framing.chunked)

@@ -1,0 +1,135 @@
+#pragma once
+// Private to the proxy: a received request or response head — start line and fields — as the
+// session reads it, kept in the connection's arena.
+//
+// Beast's basic_fields keeps each field in a case-insensitive tree as well as in arrival
+// order: an allocation, a list insertion and a tree insertion per field, and a tree walk per
+// lookup. A proxy mostly walks a head once in order (to check it, to route on it, to send it
+// on) and looks up a handful of names, among a dozen fields at most; here the fields are an
+// array in arrival order, looked up by a scan, their text copied into the arena beside them.
+// The interface is the part of basic_fields the session's generic code uses: iteration over
+// fields with name(), name_string() and value(), find() and operator[] (first occurrence),
+// plus the start line's accessors. Owned by the connection's current parser; its worker thread
+// only.
+
+#include "proxy/arena.h"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+
+namespace portico::proxy {
+
+class ReceivedHead {
+public:
+    class Field {
+    public:
+        Field(boost::beast::http::field name, std::string_view nameText, std::string_view value)
+            : m_name(name), m_nameText(nameText), m_value(value) {}
+        boost::beast::http::field name() const noexcept { return m_name; }
+        std::string_view name_string() const noexcept { return m_nameText; }
+        std::string_view value() const noexcept { return m_value; }
+
+    private:
+        boost::beast::http::field m_name;
+        std::string_view m_nameText;
+        std::string_view m_value;
+    };
+    static_assert(std::is_trivially_copyable_v<Field> && std::is_trivially_destructible_v<Field>);
+    using const_iterator = const Field*;
+
+    explicit ReceivedHead(Arena& arena) noexcept : m_arena(arena) {}
+    ReceivedHead(const ReceivedHead&) = delete;
+    ReceivedHead& operator=(const ReceivedHead&) = delete;
+
+    const_iterator begin() const noexcept { return m_fields; }
+    const_iterator end() const noexcept { return m_fields + m_count; }
+    std::size_t size() const noexcept { return m_count; }
+
+    // The first field of that name, or end().
+    const_iterator find(boost::beast::http::field name) const noexcept {
+        const_iterator it = begin();
+        while (it != end() && it->name() != name)
+            ++it;
+        return it;
+    }
+    const_iterator find(std::string_view name) const noexcept {
+        const_iterator it = begin();
+        while (it != end() && !boost::beast::iequals(it->name_string(), name))
+            ++it;
+        return it;
+    }
+    // The first value of that name; empty when absent.
+    std::string_view operator[](boost::beast::http::field name) const noexcept {
+        const auto it = find(name);
+        return it == end() ? std::string_view() : it->value();
+    }
+
+    // The start line (a request's or a response's).
+    boost::beast::http::verb method() const noexcept { return m_method; }
+    std::string_view method_string() const noexcept { return m_methodText; }
+    std::string_view target() const noexcept { return m_target; }
+    unsigned version() const noexcept { return m_version; }
+    unsigned result_int() const noexcept { return m_status; }
+    boost::beast::http::status result() const noexcept {
+        return boost::beast::http::int_to_status(m_status);
+    }
+    std::string_view reason() const noexcept { return m_reason; }
+
+    // Where the parser puts body bytes (Beast's buffer_body contract): the caller points it at
+    // its buffer before each read and sees how much of it is left.
+    boost::beast::http::buffer_body::value_type& body() noexcept { return m_body; }
+
+    // Filled by the parser; the views it gives point into its input, so they are copied.
+    void setRequestLine(boost::beast::http::verb method, std::string_view methodText,
+                        std::string_view target, unsigned version) {
+        m_method = method;
+        m_methodText = copy(methodText);
+        m_target = copy(target);
+        m_version = version;
+    }
+    void setStatusLine(unsigned status, std::string_view reason, unsigned version) {
+        m_status = status;
+        m_reason = copy(reason);
+        m_version = version;
+    }
+    void add(boost::beast::http::field name, std::string_view nameText, std::string_view value) {
+        if (m_count == m_capacity) grow();
+        ::new (m_fields + m_count) Field(name, copy(nameText), copy(value));
+        ++m_count;
+    }
+
+private:
+    std::string_view copy(std::string_view s) {
+        if (s.empty()) return {};
+        char* p = static_cast<char*>(m_arena.allocate(s.size(), 1));
+        std::memcpy(p, s.data(), s.size());
+        return {p, s.size()};
+    }
+    // The array doubles within the arena; what it leaves behind goes with the arena's reset.
+    void grow() {
+        const std::size_t capacity = m_capacity ? m_capacity * 2 : 16;
+        auto* fields =
+            static_cast<Field*>(m_arena.allocate(capacity * sizeof(Field), alignof(Field)));
+        if (m_count) std::memcpy(static_cast<void*>(fields), m_fields, m_count * sizeof(Field));
+        m_fields = fields;
+        m_capacity = capacity;
+    }
+
+    Arena& m_arena;
+    Field* m_fields = nullptr; // trivially copyable views: moved by memcpy, never destroyed
+    std::size_t m_count = 0;
+    std::size_t m_capacity = 0;
+    boost::beast::http::verb m_method = boost::beast::http::verb::unknown;
+    std::string_view m_methodText, m_target, m_reason;
+    unsigned m_version = 11;
+    unsigned m_status = 0;
+    boost::beast::http::buffer_body::value_type m_body;
+};
+
+} // namespace portico::proxy
