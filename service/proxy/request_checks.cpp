@@ -37,9 +37,8 @@ std::optional<Refusal> checkRawHead(std::string_view head) {
     return std::nullopt;
 }
 
-std::optional<Refusal>
-checkRequestHead(int version, std::string_view method, std::string_view target,
-                 const std::vector<std::pair<std::string, std::string>>& headers) {
+std::optional<Refusal> checkRequestHead(int version, std::string_view method,
+                                        std::string_view target, RequestFields fields) {
     if (method == "CONNECT" || target == "*") return Refusal{405, "Method not allowed"};
     static const char* known[] = {"GET",   "HEAD",  "POST",     "PUT",       "DELETE", "OPTIONS",
                                   "TRACE", "PATCH", "PROPFIND", "PROPPATCH", "MKCOL",  "COPY",
@@ -48,17 +47,18 @@ checkRequestHead(int version, std::string_view method, std::string_view target,
                      [&](const char* m) { return method == m; }))
         return Refusal{501, "Not implemented: unknown method"};
     int hosts = 0, transferEncodings = 0, contentLengths = 0, authorizations = 0;
-    std::string_view host, te; // views of `headers`
-    for (const auto& [name, value] : headers) {
-        if (name == "host") {
+    std::string_view host, te; // views of `fields`
+    for (const auto& [name, value] : fields) {
+        if (equalsIgnoreCase("host", name)) {
             ++hosts;
             host = value;
-        } else if (name == "transfer-encoding") {
+        } else if (equalsIgnoreCase("transfer-encoding", name)) {
             ++transferEncodings;
             te = value;
-        } else if (name == "content-length") {
+        } else if (equalsIgnoreCase("content-length", name)) {
             ++contentLengths;
-        } else if (name == "authorization" || name == "proxy-authorization") {
+        } else if (equalsIgnoreCase("authorization", name) ||
+                   equalsIgnoreCase("proxy-authorization", name)) {
             ++authorizations;
         }
     }

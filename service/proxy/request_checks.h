@@ -3,6 +3,8 @@
 // (http-hardening §3 and §4): ambiguous framing, folded or disguised fields, unusable Host.
 // Pure functions; any thread.
 
+#include "proxy/request_fields.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,9 +26,8 @@ std::optional<Refusal> checkRawHead(std::string_view head);
 // Checks the parsed head: a known method (extension methods get 501), exactly one well-formed
 // Host (HTTP/1.1), Transfer-Encoding only as a
 // lone "chunked" and never with Content-Length or in HTTP/1.0, no CONNECT or asterisk-form,
-// no duplicated credentials. Header names are lower case.
-std::optional<Refusal>
-checkRequestHead(int version, std::string_view method, std::string_view target,
-                 const std::vector<std::pair<std::string, std::string>>& headers);
+// no duplicated credentials.
+std::optional<Refusal> checkRequestHead(int version, std::string_view method,
+                                        std::string_view target, RequestFields fields);
 
 } // namespace portico::proxy

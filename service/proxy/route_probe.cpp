@@ -74,7 +74,10 @@ Expected<json, Error> probeRoute(const ConfigSnapshot& snapshot, const json& que
     mr.port = port;
     mr.path = norm.path;
     mr.sni = *sni;
-    mr.headers = &headers;
+    std::vector<FieldView> fields;
+    for (const auto& [name, value] : headers)
+        fields.push_back({name, value});
+    mr.headers = fields;
     const RouteMatch match = snapshot.router->match(mr);
     if (!match.route) return out;
     out["route"] = match.route->entity;

@@ -547,12 +547,11 @@ bool accepts(const Matcher& m, const MatchRequest& req, std::string_view text,
         return false;
     for (const auto& [name, values] : m.headers) {
         bool found = false;
-        if (req.headers)
-            for (const auto& [hn, hv] : *req.headers)
-                if (hn == name &&
-                    std::any_of(values.begin(), values.end(),
-                                [&](const std::string& v) { return equalsIgnoreCase(v, hv); }))
-                    found = true;
+        for (const auto& [hn, hv] : req.headers)
+            if (equalsIgnoreCase(name, hn) &&
+                std::any_of(values.begin(), values.end(),
+                            [&](const std::string& v) { return equalsIgnoreCase(v, hv); }))
+                found = true;
         if (!found) return false;
     }
     if (!m.snis.empty() && (req.sni.empty() || !sniMatches(m.snis, toLower(req.sni)))) return false;

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/expected.h"
+#include "proxy/request_fields.h"
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -29,8 +30,7 @@ struct MatchRequest {
     int port = 0;          // the port the client addressed (Host header, else the listener)
     std::string_view path; // normalized
     std::string_view sni;  // TLS server name, empty for plain HTTP
-    // Request headers with lower-case names.
-    const std::vector<std::pair<std::string, std::string>>* headers = nullptr;
+    RequestFields headers;
 };
 
 struct CompiledRoute {

@@ -231,9 +231,9 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     Arena arena(4096);
     std::string requestHead, responseHead;  // as sent, reused from request to request
     FieldEdits requestEdits, responseEdits; // the plugins' edits of the heads
-    // The request's fields with lower-case names, for routing and the balancer; the strings
-    // are reused from request to request.
-    std::vector<std::pair<std::string, std::string>> headers;
+    // The request's fields as the checks, the router and the balancer read them: views of the
+    // head (the vector's storage reused from request to request).
+    std::vector<FieldView> fields;
     std::string host;    // the request's host name, lower-cased (its storage reused)
     NormalizedPath norm; // the request's path (its storage reused)
     bool first = true;
@@ -263,16 +263,11 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         } busyGuard{ctx.busy};
         auto& head = req.get();
 
-        std::size_t fieldCount = 0;
-        for (const auto& f : head) {
-            if (fieldCount == headers.size()) headers.emplace_back();
-            auto& [name, value] = headers[fieldCount++];
-            assignLower(name, {f.name_string().data(), f.name_string().size()});
-            value.assign(f.value().data(), f.value().size());
-        }
-        headers.resize(fieldCount);
+        fields.clear();
+        for (const auto& f : head)
+            fields.push_back({f.name_string(), f.value()});
         if (auto refusal =
-                checkRequestHead(head.version(), head.method_string(), head.target(), headers)) {
+                checkRequestHead(head.version(), head.method_string(), head.target(), fields)) {
             co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
             break;
         }
@@ -322,7 +317,7 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             mr.host = host;
             mr.port = port;
             mr.path = norm.path;
-            mr.headers = &headers;
+            mr.headers = fields;
             match = snap->router->match(mr);
         }
         const bool keepAlive = req.keep_alive();
@@ -423,7 +418,7 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             f.balance.peer = up.realIp;
             f.balance.path = norm.path;
             f.balance.query = std::string_view(query).substr(query.empty() ? 0 : 1);
-            f.balance.headers = &headers;
+            f.balance.headers = fields;
             f.balance.captures = &match.captures;
         }
         const bool again = svc.tls ? co_await forward<Client, TlsUpstream>(f)

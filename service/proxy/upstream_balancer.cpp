@@ -32,6 +32,12 @@ std::string_view lookup(const BalanceRequest::Pairs* pairs, std::string_view nam
         if (k == name) return v;
     return {};
 }
+// The first value of a field; `lowerName` is lower case.
+std::string_view lookup(RequestFields fields, std::string_view lowerName) {
+    for (const auto& [k, v] : fields)
+        if (equalsIgnoreCase(lowerName, k)) return v;
+    return {};
+}
 
 // The value of a cookie in a Cookie header ("a=1; b=2").
 std::string_view cookieValue(std::string_view header, std::string_view name) {

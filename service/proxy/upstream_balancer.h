@@ -4,6 +4,7 @@
 // smooth schedule), least-connections, or consistent hashing on a ring of `slots` points.
 // Compiled once per revision; pick() is called concurrently by every worker.
 
+#include "proxy/request_fields.h"
 #include "proxy/upstream_health.h"
 
 #include <cstdint>
@@ -23,7 +24,7 @@ struct BalanceRequest {
     std::string_view path;  // normalized
     std::string_view query; // without '?'
     std::string_view consumerId;
-    const Pairs* headers = nullptr;  // lower-case names
+    RequestFields headers;
     const Pairs* captures = nullptr; // route regex captures
 };
 

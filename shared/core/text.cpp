@@ -24,11 +24,4 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool equalsIgnoreCase(std::string_view lowerA, std::string_view b) {
-    if (lowerA.size() != b.size()) return false;
-    for (std::size_t i = 0; i < b.size(); ++i)
-        if (lowerA[i] != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-    return true;
-}
-
 } // namespace portico

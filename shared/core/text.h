@@ -14,8 +14,17 @@ std::string toLower(std::string_view s);
 void assignLower(std::string& out, std::string_view s);
 // Without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view s);
-// lowerA must already be lower case.
-bool equalsIgnoreCase(std::string_view lowerA, std::string_view b);
+// lowerA must already be lower case. ASCII only, as HTTP names are; inline, because the proxy
+// compares every request field's name with a few known ones.
+inline bool equalsIgnoreCase(std::string_view lowerA, std::string_view b) noexcept {
+    if (lowerA.size() != b.size()) return false;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        const char c = b[i];
+        if (lowerA[i] != (c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c))
+            return false;
+    }
+    return true;
+}
 
 // The digits of an integer, in a buffer of their own: for text written on the request path,
 // where snprintf parses its format on every call and std::to_string returns a new string.

@@ -115,6 +115,7 @@ void TestRouter::match_data() {
     row("header value case", "GET", "x", "/h", "hdr-one", -1, {"x-version=1"});
     row("more headers win", "GET", "x", "/h", "hdr-two", -1, {"x-version=2", "x-beta=YES"});
     row("headers AND", "GET", "x", "/h", "hdr-one", -1, {"x-version=2", "x-beta=no"});
+    row("header names in any case", "GET", "x", "/h", "hdr-two", -1, {"X-VERSION=2", "X-Beta=YES"});
     row("header missing", "GET", "x", "/h", "root", -1, {"x-other=1"});
     row("protocol redirect", "GET", "x", "/secure/area", "https-only", 7, {}, "http", "",
         "redirect");
@@ -143,7 +144,10 @@ void TestRouter::match() {
         hdrs.emplace_back(h.section('=', 0, 0).toStdString(), h.section('=', 1).toStdString());
     const std::string p = protocol.toStdString(), m = method.toStdString(), h = host.toStdString(),
                       pa = path.toStdString(), s = sni.toStdString();
-    proxy::MatchRequest req{p, m, h, port, pa, s, &hdrs};
+    std::vector<proxy::FieldView> fields;
+    for (const auto& [name, value] : hdrs)
+        fields.push_back({name, value});
+    proxy::MatchRequest req{p, m, h, port, pa, s, fields};
     auto result = m_router->match(req);
     if (route.isEmpty()) {
         QVERIFY(!result.route);
@@ -338,7 +342,10 @@ void TestRouter::indexAgreesWithLinearScan() {
                 best = key;
                 expected = &r;
             }
-        proxy::MatchRequest mr{"http", req.method, req.host, req.port, req.path, "", &req.headers};
+        std::vector<proxy::FieldView> fields;
+        for (const auto& [name, value] : req.headers)
+            fields.push_back({name, value});
+        proxy::MatchRequest mr{"http", req.method, req.host, req.port, req.path, "", fields};
         const auto got = router.match(mr);
         const std::string want = expected ? (*expected)["name"].get<std::string>() : "(none)";
         const std::string have =
