@@ -60,10 +60,10 @@ inline constexpr std::uint32_t kUpstreamHeaderLimit = 32 * 1024;
 using RequestParser = HeadParser<true>;
 using ResponseParser = HeadParser<false>;
 
-// Plugins' view of a Beast header.
-template <class Fields> class FieldsAccess final : public HeaderAccess {
+// Plugins' view of the fields of an answer this hop makes itself (Beast's).
+class FieldsAccess final : public HeaderAccess {
 public:
-    explicit FieldsAccess(Fields& f) : m_fields(f) {}
+    explicit FieldsAccess(http::fields& f) : m_fields(f) {}
     std::string_view get(std::string_view name) const override {
         auto it = m_fields.find(name);
         return it == m_fields.end() ? std::string_view() : std::string_view(it->value());
@@ -72,7 +72,7 @@ public:
     void erase(std::string_view name) override { m_fields.erase(name); }
 
 private:
-    Fields& m_fields;
+    http::fields& m_fields;
 };
 
 // The end of every request that got an answer, however the loop leaves it: the log phase,
@@ -162,7 +162,7 @@ Awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestCon
     res.set(http::field::server, "portico");
     for (const auto& [k, v] : answer.headers)
         res.set(k, v);
-    FieldsAccess<http::fields> fields(res.base());
+    FieldsAccess fields(res.base());
     rc.response = &fields;
     if (chain.has(Plugin::HeaderFilter)) chain.headerFilter(rc);
     rc.response = nullptr;
@@ -178,10 +178,10 @@ Awaitable<void> sendPluginResponse(Client& client, ProxyStats& stats, RequestCon
 // Holds views into the Connection values of `f`, which must outlive it unchanged.
 class HopFields {
 public:
-    template <class Fields> explicit HopFields(const Fields& f) {
+    explicit HopFields(const ReceivedHead& f) {
         for (const auto& field : f) {
             if (field.name() != http::field::connection) continue;
-            const std::string_view v(field.value().data(), field.value().size());
+            const std::string_view v = field.value();
             std::size_t start = 0;
             while (start < v.size()) {
                 const auto comma = v.find(',', start);
@@ -200,9 +200,8 @@ public:
         }
     }
 
-    template <class Field> bool endsHere(const Field& field) const {
-        return endsHere(field.name(),
-                        std::string_view(field.name_string().data(), field.name_string().size()));
+    bool endsHere(const ReceivedHead::Field& field) const {
+        return endsHere(field.name(), field.name_string());
     }
     bool endsHere(std::string_view name) const {
         return endsHere(http::string_to_field(name), name);
@@ -277,18 +276,17 @@ private:
 
 // Plugins' view of a received head and of their own edits to it. With `hop`, the fields that
 // end at this hop read as absent (they are not sent on). Clears `edits` for this head.
-template <class Fields> class EditedFields final : public HeaderAccess {
+class EditedFields final : public HeaderAccess {
 public:
-    EditedFields(const Fields& f, FieldEdits& edits, const HopFields* hop = nullptr)
+    EditedFields(const ReceivedHead& f, FieldEdits& edits, const HopFields* hop = nullptr)
         : m_fields(f), m_edits(edits), m_hop(hop) {
         m_edits.clear();
     }
     std::string_view get(std::string_view name) const override {
         if (const auto* e = m_edits.find(name)) return e->erased ? std::string_view() : e->value;
         if (m_hop && m_hop->endsHere(name)) return {};
-        auto it = m_fields.find(name);
-        return it == m_fields.end() ? std::string_view()
-                                    : std::string_view(it->value().data(), it->value().size());
+        const auto it = m_fields.find(name);
+        return it == m_fields.end() ? std::string_view() : it->value();
     }
     void set(std::string_view name, std::string_view value) override {
         m_edits.put(name, value, false);
@@ -297,20 +295,19 @@ public:
     const FieldEdits& edits() const noexcept { return m_edits; }
 
 private:
-    const Fields& m_fields;
+    const ReceivedHead& m_fields;
     FieldEdits& m_edits;
     const HopFields* m_hop;
 };
 
 // Appends `Name: value` lines to `out`: the fields of `f` that neither end at this hop, nor
 // are edited, nor are ones `skip(field)` says this hop writes itself; then what the edits set.
-template <class Fields, class Skip>
-void writeFields(HeadText& out, const Fields& f, const HopFields& hop, const FieldEdits& edits,
-                 Skip skip) {
+template <class Skip>
+void writeFields(HeadText& out, const ReceivedHead& f, const HopFields& hop,
+                 const FieldEdits& edits, Skip skip) {
     for (const auto& field : f) {
-        const std::string_view name(field.name_string().data(), field.name_string().size());
-        if (hop.endsHere(field) || skip(field) || edits.find(name)) continue;
-        out.field(name, {field.value().data(), field.value().size()});
+        if (hop.endsHere(field) || skip(field) || edits.find(field.name_string())) continue;
+        out.field(field.name_string(), field.value());
     }
     for (const auto& e : edits.edits())
         if (!e.erased) out.field(e.name, e.value);

@@ -73,12 +73,13 @@ inline bool setByThisHop(http::field name, std::string_view text, bool preserveH
 // what ends at this hop and what this hop sets, then Host, the forwarding headers (believed from
 // trusted peers only), Via, framing, and the Upgrade pair when the request may switch. The client's
 // head itself is left as it is: the upstream's is written out once, edits and all.
-inline UpstreamHead
-rewriteForUpstream(const ReceivedHead& head, const EditedFields<ReceivedHead>& edited,
-                   const RequestParser& req, const ConnectionInfo& conn, const SessionContext& ctx,
-                   const ConfigSnapshot& snap, const ServiceInfo& svc, const RouteMatch& match,
-                   const std::string& host, int port, const NormalizedPath& norm,
-                   std::string_view query, std::string& textOut) {
+inline UpstreamHead rewriteForUpstream(const ReceivedHead& head, const EditedFields& edited,
+                                       const RequestParser& req, const ConnectionInfo& conn,
+                                       const SessionContext& ctx, const ConfigSnapshot& snap,
+                                       const ServiceInfo& svc, const RouteMatch& match,
+                                       const std::string& host, int port,
+                                       const NormalizedPath& norm, std::string_view query,
+                                       std::string& textOut) {
     UpstreamHead out;
     const std::string& peer = conn.peer;
     out.clientKeepAlive = req.keep_alive() && !ctx.stopping;
@@ -107,8 +108,7 @@ rewriteForUpstream(const ReceivedHead& head, const EditedFields<ReceivedHead>& e
     text << query << " HTTP/1.1\r\n"sv;
     const HopFields hop(head);
     writeFields(text, head, hop, edited.edits(), [preserveHost](const auto& f) {
-        return setByThisHop(f.name(), {f.name_string().data(), f.name_string().size()},
-                            preserveHost);
+        return setByThisHop(f.name(), f.name_string(), preserveHost);
     });
     if (!preserveHost) {
         if (svc.port == 80 || out.hostHeader != svc.host)
@@ -272,9 +272,8 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
             break;
         }
         // Views of the head, which lives in the arena until the next request.
-        std::string_view target(head.target().data(), head.target().size());
-        const auto hostField = head[http::field::host];
-        std::string_view authority(hostField.data(), hostField.size());
+        std::string_view target = head.target();
+        std::string_view authority = head[http::field::host];
         if (target.starts_with("http://")) {
             // Absolute-form: the target's authority is the host (RFC 9112 §3.2.2); the upstream
             // gets origin-form.
@@ -366,7 +365,7 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
 
         // rewrite and access: plugins see the request as the client sent it (after the checks
         // above) and may answer it themselves.
-        EditedFields<ReceivedHead> requestFields(head, requestEdits);
+        EditedFields requestFields(head, requestEdits);
         rc.request = &requestFields;
         PhaseResult early;
         if (chain->has(Plugin::Rewrite)) early = chain->rewrite(rc);

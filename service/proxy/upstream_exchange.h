@@ -238,7 +238,7 @@ template <class Client>
 const std::string& clientResponseHead(Forwarding<Client>& f, const ReceivedHead& rhead,
                                       const ClientFraming& framing) {
     const HopFields hop(rhead);
-    EditedFields<ReceivedHead> fields(rhead, f.responseEdits, &hop);
+    EditedFields fields(rhead, f.responseEdits, &hop);
     f.rc.response = &fields;
     if (f.chain.has(Plugin::HeaderFilter)) f.chain.headerFilter(f.rc);
     f.rc.response = nullptr;
