@@ -75,8 +75,16 @@ void UpstreamTls::resumeSession(SSL* ssl, const std::string& address) const {
     SSL_set_ex_data(ssl, addressIndex(), new std::string(address));
     SessionCache* cache = cacheOf(m_context->native_handle());
     std::lock_guard lock(cache->mutex);
-    if (auto it = cache->sessions.find(address); it != cache->sessions.end())
-        SSL_set_session(ssl, it->second); // takes its own reference
+    auto it = cache->sessions.find(address);
+    if (it == cache->sessions.end()) return;
+    // A copy again, for the same reason as in onNewSession(): a TLS 1.2 server that resumes a
+    // session sends no new one, so the cached session would stay this connection's own, and
+    // freeing the connection without close_notify would spoil it for the next (every other
+    // reconnection a full handshake).
+    if (SSL_SESSION* copy = SSL_SESSION_dup(it->second)) {
+        SSL_set_session(ssl, copy); // takes its own reference
+        SSL_SESSION_free(copy);
+    }
 }
 
 Expected<std::shared_ptr<const UpstreamTls>, Error>

@@ -473,8 +473,13 @@ void TestProxyTls::httpsServiceConnectionIsReused() {
 
 void TestProxyTls::httpsServiceSessionIsResumed_data() {
     QTest::addColumn<bool>("verify");
-    QTest::newRow("not verified") << false;
-    QTest::newRow("verified") << true;
+    QTest::addColumn<int>("maxVersion"); // the back-end's highest TLS version
+    QTest::newRow("TLS 1.3, not verified") << false << TLS1_3_VERSION;
+    QTest::newRow("TLS 1.3, verified") << true << TLS1_3_VERSION;
+    // A TLS 1.2 server sends no new session when it resumes one: what the proxy resumed with
+    // must stay resumable after that connection is dropped.
+    QTest::newRow("TLS 1.2, not verified") << false << TLS1_2_VERSION;
+    QTest::newRow("TLS 1.2, verified") << true << TLS1_2_VERSION;
 }
 
 void TestProxyTls::httpsServiceSessionIsResumed() {
@@ -482,13 +487,15 @@ void TestProxyTls::httpsServiceSessionIsResumed() {
     // request opens a new one: the first is a full handshake, the next ones resume a session
     // the previous connection brought (nginx's proxy_ssl_session_reuse).
     QFETCH(bool, verify);
+    QFETCH(int, maxVersion);
     const auto pem = makeCertificate("localhost", KeyKind::Ec, true);
-    FakeUpstream backend(FakeUpstream::Tls{pem.cert, pem.key, {}});
+    FakeUpstream backend(FakeUpstream::Tls{pem.cert, pem.key, {}, maxVersion});
     FakeUpstream::Reply reply;
     reply.raw = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nresumed";
     reply.closeAfter = true;
     backend.setReply(reply);
-    const std::string name = verify ? "tls-resume-verified" : "tls-resume";
+    const std::string name = std::string(verify ? "tls-resume-verified" : "tls-resume") +
+                             (maxVersion == TLS1_2_VERSION ? "-12" : "-13");
     auto api = m_node.local();
     json svc = {{"name", name},
                 {"url", "https://localhost:" + std::to_string(backend.port())},
@@ -503,13 +510,13 @@ void TestProxyTls::httpsServiceSessionIsResumed() {
                       {{"paths", {"/" + name}}})
                  .status,
              201);
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         const auto r = m_node.proxy().request("GET", QByteArray::fromStdString("/" + name));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.body, QByteArray("resumed"));
     }
-    QCOMPARE(backend.connections(), 3);
-    QCOMPARE(backend.resumedHandshakes(), 2);
+    QCOMPARE(backend.connections(), 4);
+    QCOMPARE(backend.resumedHandshakes(), 3);
 }
 
 void TestProxyTls::httpsServiceClosingWithoutCloseNotify_data() {

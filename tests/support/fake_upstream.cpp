@@ -27,6 +27,7 @@ FakeUpstream::FakeUpstream(const At& at) {
 
 FakeUpstream::FakeUpstream(const Tls& tls) {
     m_tls = makeServerContext({tls.cert, tls.key});
+    if (tls.maxVersion) SSL_CTX_set_max_proto_version(m_tls, tls.maxVersion);
     if (!tls.clientCa.empty()) {
         BIO* caBio = BIO_new_mem_buf(tls.clientCa.data(), static_cast<int>(tls.clientCa.size()));
         X509* ca = PEM_read_bio_X509(caBio, nullptr, nullptr, nullptr);

@@ -55,6 +55,7 @@ public:
     struct Tls {
         std::string cert, key; // PEM
         std::string clientCa;  // PEM, empty: no client certificate asked for
+        int maxVersion = 0;    // TLS1_2_VERSION etc.; 0 = library default
     };
     explicit FakeUpstream(const Tls& tls);
     ~FakeUpstream();
