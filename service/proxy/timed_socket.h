@@ -16,20 +16,16 @@
 // directions are pending at once, the socket closes after a whole idle period in which neither
 // direction began an operation.
 //
-// Writes and undeferred reads go straight to the socket (no wrapping of handlers), so they cost
-// what the socket's own do. Owned and used by one worker thread.
-//
-// Reads may be deferred (ReadDeferral below): Asio starts every read with a non-blocking
-// receive, which for a proxy fails nearly every time (the peer has not answered yet) and costs
-// a system call before the read waits for the socket anyway. nginx does not try a socket it
-// has drained until epoll says it is readable again; Asio offers no such wait without an
-// epoll_ctl per read. A busy worker instead lets the handlers already queued run first and then
-// tries the socket once: by then the answer is usually there, and the read completes without
-// the reactor.
+// Writes go straight to the socket (no wrapping of handlers), so they cost what the socket's
+// own do. Reads follow the socket's readiness as nginx does (read_readiness.h): a socket a read
+// drained is not tried again until epoll reports new bytes. Owned and used by one worker thread.
 
 #include "net/asio_names.h"
+#include "proxy/proxy_socket.h"
+#include "proxy/read_readiness.h"
 
-#include <algorithm>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associator.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -43,15 +39,6 @@
 #include <time.h>
 
 namespace portico::proxy {
-
-// The proxy's sessions run on their worker's io_context through its own executor type rather
-// than any_io_executor: every copy, comparison and post through the type-erased executor is an
-// indirect call, and a proxied request makes dozens (each co_await, each completion).
-using ProxyExecutor = asio::io_context::executor_type;
-using ProxySocket = asio::basic_stream_socket<asio::ip::tcp, ProxyExecutor>;
-using ProxyAcceptor = asio::basic_socket_acceptor<asio::ip::tcp, ProxyExecutor>;
-template <class T> using Awaitable = asio::awaitable<T, ProxyExecutor>;
-inline constexpr asio::use_awaitable_t<ProxyExecutor> useAwaitable{};
 
 // Drops the first `n` bytes of `bufs` (whole buffers, then the front of the next), and the
 // empty buffers they reach: what an in-place sender took.
@@ -81,31 +68,19 @@ inline std::chrono::nanoseconds coarseTick() noexcept {
     return tick;
 }
 
-// Whether deferring reads pays on this thread: it does while most deferred reads find their
-// bytes waiting (a loaded worker); it costs a scheduler round trip and a second receive when
-// they do not (a quiet one, where the peer answers only after the read has begun waiting).
-// The score follows what deferred reads found; while it says no, every kProbeEvery-th read is
-// deferred anyway, so that a worker whose load rises starts deferring again.
-class ReadDeferral {
-public:
-    bool defer() noexcept {
-        if (m_score >= 0) return true;
-        if (++m_sinceProbe < kProbeEvery) return false;
-        m_sinceProbe = 0;
-        return true;
+// Completes a read the reactor performed, and marks the socket drained when the read got
+// fewer bytes than it asked for (end of stream, an error, leaves it readable). The reactor
+// calls it right after its receive, before it polls again: the handler's executor is the
+// worker's io_context, whose completions run in place.
+template <class Handler> struct DrainOnShortRead {
+    Handler handler;
+    ProxySocket* socket;
+    std::size_t asked;
+    void operator()(error_code ec, std::size_t n) {
+        if (!ec && n < asked) markDrained(*socket);
+        std::move(handler)(ec, n);
     }
-    void record(bool foundBytes) noexcept {
-        m_score = std::clamp(m_score + (foundBytes ? 1 : -1), -kLimit, kLimit);
-    }
-
-private:
-    static constexpr int kLimit = 16;
-    static constexpr unsigned kProbeEvery = 32;
-    int m_score = 0;
-    unsigned m_sinceProbe = 0;
 };
-// One per thread: each worker runs its own io_context on its own thread.
-inline thread_local ReadDeferral t_readDeferral;
 
 class TimedSocket {
 public:
@@ -144,20 +119,20 @@ public:
     // Whether the last deadline passed (and closed the socket).
     bool expired() const noexcept { return m_state->expired; }
 
-    // Ends pending operations with operation_aborted, including a read still deferred (which
-    // the socket's own cancel() cannot see).
+    // Ends pending operations with operation_aborted. A read that already took bytes from the
+    // socket (its completion queued) still delivers them.
     void cancel() {
-        ++m_state->cancels;
         error_code ec;
         m_state->socket.cancel(ec);
     }
 
     template <class Buffers, class Token>
     auto async_read_some(const Buffers& buffers, Token&& token) {
-        if (!t_readDeferral.defer())
+        if constexpr (!kReadinessTracked)
             return m_state->socket.async_read_some(buffers, std::forward<Token>(token));
-        return asio::async_initiate<Token, void(error_code, std::size_t)>(InitiateDeferredRead{},
-                                                                          token, m_state, buffers);
+        else
+            return asio::async_initiate<Token, void(error_code, std::size_t)>(
+                InitiateRead{}, token, &m_state->socket, buffers);
     }
     template <class Buffers, class Token>
     auto async_write_some(const Buffers& buffers, Token&& token) {
@@ -175,38 +150,40 @@ private:
             std::chrono::steady_clock::time_point::max();
         bool armed = false;
         bool expired = false;
-        unsigned cancels = 0; // cancel() calls, seen by deferred reads
     };
 
-    // A read that first lets queued handlers run, then tries the socket once; what it does
-    // not find there, the socket's own read waits for (and reports failures of).
-    struct InitiateDeferredRead {
+    struct InitiateRead {
         template <class Handler, class Buffers>
-        void operator()(Handler&& handler, std::shared_ptr<State> state,
-                        const Buffers& buffers) const {
-            const unsigned cancels = state->cancels;
-            auto ex = state->socket.get_executor();
-            asio::post(ex, [state = std::move(state), buffers, cancels,
-                            handler = std::forward<Handler>(handler)]() mutable {
-                if (state->cancels != cancels) {
-                    std::move(handler)(error_code(asio::error::operation_aborted), 0);
-                    return;
-                }
-                const asio::mutable_buffer b = *asio::buffer_sequence_begin(buffers);
-                const auto n =
-                    ::recv(state->socket.native_handle(), b.data(), b.size(), MSG_DONTWAIT);
-                if (n > 0 || (n == 0 && b.size() == 0)) {
-                    t_readDeferral.record(true);
-                    std::move(handler)(error_code(), static_cast<std::size_t>(n));
-                    return;
-                }
-                if (n == 0) {
-                    std::move(handler)(error_code(asio::error::eof), 0);
-                    return;
-                }
-                if (errno == EAGAIN || errno == EWOULDBLOCK) t_readDeferral.record(false);
-                state->socket.async_read_some(buffers, std::move(handler));
-            });
+        void operator()(Handler&& handler, ProxySocket* socket, const Buffers& buffers) const {
+            using Tracked = DrainOnShortRead<std::decay_t<Handler>>;
+            const std::size_t asked = asio::buffer_size(buffers);
+            if (asked != 0 && !mayHaveInput(*socket)) {
+                // Drained, and no new bytes since: the reactor's read waits for epoll without
+                // trying the socket.
+                socket->async_read_some(buffers,
+                                        Tracked{std::forward<Handler>(handler), socket, asked});
+                return;
+            }
+            const asio::mutable_buffer b = *asio::buffer_sequence_begin(buffers);
+            const auto n =
+                asked == 0 ? 0 : ::recv(socket->native_handle(), b.data(), b.size(), MSG_DONTWAIT);
+            if (n >= 0) {
+                // End of stream leaves the socket readable: a read after it ends at once again
+                // (epoll reports a stream's end only once).
+                if (n > 0 && static_cast<std::size_t>(n) < b.size()) markDrained(*socket);
+                const error_code ec = n == 0 && asked != 0 ? asio::error::eof : error_code();
+                asio::post(socket->get_executor(), asio::append(std::forward<Handler>(handler), ec,
+                                                                static_cast<std::size_t>(n)));
+                return;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                markDrained(*socket);
+                socket->async_read_some(buffers,
+                                        Tracked{std::forward<Handler>(handler), socket, asked});
+                return;
+            }
+            // The socket's own read meets the failure again and reports it.
+            socket->async_read_some(buffers, std::forward<Handler>(handler));
         }
     };
 
@@ -234,3 +211,19 @@ private:
 };
 
 } // namespace portico::proxy
+
+// The wrapped handler keeps what the caller's handler is associated with (its executor, its
+// cancellation slot for awaitable operators), as Asio's own wrappers do.
+template <template <class, class> class Associator, class Handler, class DefaultCandidate>
+struct boost::asio::associator<Associator, portico::proxy::DrainOnShortRead<Handler>,
+                               DefaultCandidate> : Associator<Handler, DefaultCandidate> {
+    static typename Associator<Handler, DefaultCandidate>::type
+    get(const portico::proxy::DrainOnShortRead<Handler>& h) noexcept {
+        return Associator<Handler, DefaultCandidate>::get(h.handler);
+    }
+    static auto get(const portico::proxy::DrainOnShortRead<Handler>& h,
+                    const DefaultCandidate& c) noexcept
+        -> decltype(Associator<Handler, DefaultCandidate>::get(h.handler, c)) {
+        return Associator<Handler, DefaultCandidate>::get(h.handler, c);
+    }
+};

@@ -7,8 +7,8 @@
 // three steps out), and every operation goes through its engine's composed state machine. That
 // was ~0.7 µs of a proxied TLS request here. This one gives OpenSSL a BIO that reads straight
 // from the connection's input buffer and writes into its output buffer, reads the socket through
-// TimedSocket (deadlines, deferred reads), and lets a relay encrypt and send a response in
-// place without an asynchronous operation (sendNow), as plain connections do.
+// TimedSocket (deadlines, reads that follow readiness), and lets a relay encrypt and send a
+// response in place without an asynchronous operation (sendNow), as plain connections do.
 //
 // Ownership and threads: owns its SSL object and the TimedSocket below it; used by the one
 // worker thread that runs its executor. At most one read and one write in flight at a time (as
