@@ -79,7 +79,9 @@ void markDrained(ProxySocket& s) noexcept {
         if (::epoll_ctl(epollFd, EPOLL_CTL_MOD, s.native_handle(), &ev) != 0) return;
         registered = ev.events;
     }
-    if (lastEvents(d) & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) return; // the end is still to read
+    // The end is still to read. (Asio recycles descriptor states: a new socket may show the last
+    // report of an old one until epoll reports it, which only skips the mark, never misreads.)
+    if (lastEvents(d) & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) return;
     readFlag(d) = false;
 }
 

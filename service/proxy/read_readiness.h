@@ -39,7 +39,9 @@ namespace portico::proxy {
 inline constexpr bool kReadinessTracked = true;
 
 // Whether bytes may be waiting: false from markDrained() until epoll reports the socket again.
-// A closed socket counts as readable, so that its read reports the error. Worker thread only.
+// A closed socket counts as readable, so that its read reports the error. Only from the one
+// thread that runs the socket's io_context (a proxy worker, or the health checker's thread):
+// the reactor's own accesses to these fields are made on that thread, under no lock of ours.
 bool mayHaveInput(ProxySocket& s) noexcept;
 
 // Called right after a receive found the socket empty or got fewer bytes than it asked for,
