@@ -6,6 +6,7 @@
 #
 #   bash tests/bench/proxy_bench.sh            # after scripts/build.sh
 #   DURATION=5 ROUNDS=3 bash tests/bench/proxy_bench.sh
+#   ROUNDS=24 DURATION=2 ONE_CONN=0 bash tests/bench/proxy_bench.sh   # many short paired rounds
 #
 # Prints req/s, p50, p99, the proxy's CPU share, requests per busy core (req/s / CPU share)
 # and RSS per proxy (medians over the rounds), then porticod's ratios against nginx.
@@ -21,6 +22,9 @@ cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
+# ONE_CONN=0 leaves out the 1-connection runs (unloaded latency), for runs of many rounds.
+conns_list=("$CONNS")
+[ "${ONE_CONN:-1}" = 0 ] || conns_list+=(1)
 
 need=()
 for p in nginx-light wrk haproxy; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p"); done
@@ -163,7 +167,7 @@ rotated() { # round, then the group's runs as "name port pid [scheme]"
   done
 }
 for round in $(seq "$ROUNDS"); do
-  for conns in "$CONNS" 1; do
+  for conns in "${conns_list[@]}"; do
     run upstream $UP - "$conns" >> "$results"
     while read -r name port pid scheme; do
       run "$name" "$port" "$pid" "$conns" "${scheme:-http}" >> "$results"
@@ -180,7 +184,7 @@ done
 
 idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$ptc_pid/status")
 echo "proxy           conns   req/s      p50       p99      cpu   req/s-per-busy-core  RSS(KiB)   (medians of $ROUNDS rounds, ${DURATION}s each)"
-for conns in "$CONNS" 1; do
+for conns in "${conns_list[@]}"; do
   for name in upstream porticod porticod-noh nginx haproxy porticod-tls nginx-tls haproxy-tls \
       porticod-upstls nginx-upstls haproxy-upstls; do
     grep "^$name $conns " "$results" | python3 -c '
@@ -218,8 +222,15 @@ for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
 PY
 # The same ratios taken within each round (the proxies ran seconds apart there), then their
 # median and range: this VM's speed drifts between rounds by more than most changes measured.
+# From 8 rounds on, also the interval holding 95% of the medians of the rounds resampled with
+# replacement (a bootstrap): how far the median itself could be off, given that spread.
 python3 - "$results" <<'PY'
-import sys, statistics
+import sys, statistics, random
+def spread(values):
+    if len(values) < 8: return ""
+    rng = random.Random(1)
+    meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(2000))
+    return f" [95%: {meds[50]:.2f}-{meds[1949]:.2f}]"
 def ms(v):
     for unit, f in (("us",0.001),("ms",1.0),("s",1000.0)):
         if v.endswith(unit): return float(v[:-len(unit)])*f
@@ -238,7 +249,8 @@ for conns in sorted({k[1] for k in rows}, key=int, reverse=True):
             tv,tl=rows[(theirs,c,rnd)]
             per.append(v/tv); p99.append(l/tl)
         if not per: continue
-        print(f"{ours}/{theirs} at {conns} conns, per round: req/s-per-busy-core {statistics.median(per):.2f}x "
-              f"({min(per):.2f}-{max(per):.2f}), p99 {statistics.median(p99):.2f}x ({min(p99):.2f}-{max(p99):.2f})")
+        print(f"{ours}/{theirs} at {conns} conns, per round ({len(per)}): req/s-per-busy-core "
+              f"{statistics.median(per):.2f}x ({min(per):.2f}-{max(per):.2f}){spread(per)}, "
+              f"p99 {statistics.median(p99):.2f}x ({min(p99):.2f}-{max(p99):.2f}){spread(p99)}")
 PY
 echo "porticod RSS after the runs: ${idle_rss} KiB"
