@@ -27,7 +27,7 @@ conns_list=("$CONNS")
 [ "${ONE_CONN:-1}" = 0 ] || conns_list+=(1)
 
 need=()
-for p in nginx-light wrk haproxy; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p"); done
+for p in nginx-light wrk haproxy curl openssl; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
