@@ -21,16 +21,20 @@ Refusal bad(std::string why) {
 } // namespace
 
 std::optional<Refusal> checkRawHead(std::string_view head) {
-    for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;
-         pos = head.find("\r\n", pos + 2)) {
+    for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
         if (pos + 2 >= head.size()) break;
         const char next = head[pos + 2];
         if (next == ' ' || next == '\t') return bad("folded header line");
-        const auto colon = head.find(':', pos + 2);
         const auto eol = head.find("\r\n", pos + 2);
-        if (colon == std::string_view::npos || colon > eol) continue;
-        std::string name = toLowerTrimmed(head.substr(pos + 2, colon - pos - 2));
-        if (name.find('_') == std::string::npos) continue;
+        const std::string_view line =
+            head.substr(pos + 2, eol == std::string_view::npos ? eol : eol - pos - 2);
+        pos = eol;
+        // Most names have no '_': nothing to look at further.
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos ||
+            line.substr(0, colon).find('_') == std::string_view::npos)
+            continue;
+        std::string name = toLowerTrimmed(line.substr(0, colon));
         std::replace(name.begin(), name.end(), '_', '-');
         if (name == "transfer-encoding" || name == "content-length" || name == "host")
             return bad("header name with '_' standing for " + name);
@@ -67,7 +71,22 @@ std::optional<Refusal> checkRequestHead(int version, std::string_view method,
     if (hosts > 1) return bad("more than one Host header");
     if (hosts == 1) {
         if (host.empty() && version >= 11) return bad("empty Host header");
-        if (host.find_first_of(",@/\\ \t?#") != std::string_view::npos)
+        // A scan of the value, not find_first_of (a search of the set for each character).
+        if (std::any_of(host.begin(), host.end(), [](char c) {
+                switch (c) {
+                case ',':
+                case '@':
+                case '/':
+                case '\\':
+                case ' ':
+                case '\t':
+                case '?':
+                case '#':
+                    return true;
+                default:
+                    return false;
+                }
+            }))
             return bad("malformed Host header");
         const bool bracketed = !host.empty() && host.front() == '[';
         const auto close = host.find(']');

@@ -347,39 +347,81 @@ bool parseBuffered(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer,
     return true;
 }
 
-// Reads from `in` into `buffer` and feeds `p` until it has made progress (with `untilHeader`:
-// until its head is complete), as Beast's async_read_some and async_read_header do but without
-// their layers of composed operations. At the end of the stream, a parser that has begun a
-// message is told (a body delimited by the close ends there; anything else is a partial
-// message); one that has not gets end_of_stream.
+// Reading from a stream into `buffer` and feeding `p` until it has made progress (with
+// `untilHeader`: until its head is complete), as Beast's async_read_some and async_read_header do
+// but without their layers of composed operations. The caller waits, in its own frame (a
+// coroutine of its own would be an allocation and two resumptions more per read):
+//     ParsedRead read(p, buffer, untilHeader);
+//     while (read.wantsInput()) {
+//         beast::get_lowest_layer(in).expires_after(timeout);
+//         std::tie(ec, n) = co_await in.async_read_some(read.space(), awaitInPlace);
+//         read.received(in, ec, n);
+//     }
+//     ec = read.result();
+// At the end of the stream, a parser that has begun a message is told (a body delimited by the
+// close ends there; anything else is a partial message); one that has not gets end_of_stream.
 inline constexpr std::size_t kReadSize = 8192;
-template <bool isRequest, class Stream>
-Awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
-                                 http::basic_parser<isRequest>& p, bool untilHeader,
-                                 std::chrono::steady_clock::duration timeout) {
-    error_code ec;
-    for (;;) {
-        if (parseBuffered(p, buffer, ec)) {
-            if (ec || !untilHeader || p.is_header_done()) co_return ec;
-            continue;
+template <bool isRequest> class ParsedRead {
+public:
+    ParsedRead(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer, bool untilHeader)
+        : m_p(p), m_buffer(buffer), m_untilHeader(untilHeader) {}
+
+    // Parses what the buffer holds; true when the parser needs bytes from the stream first.
+    bool wantsInput() {
+        while (!m_done) {
+            if (!parseBuffered(m_p, m_buffer, m_ec)) return true;
+            m_done = m_ec || !m_untilHeader || m_p.is_header_done();
         }
-        beast::get_lowest_layer(in).expires_after(timeout);
-        const std::size_t n = co_await in.async_read_some(buffer.prepare(kReadSize),
-                                                          asio::redirect_error(useAwaitable, ec));
+        return false;
+    }
+    asio::mutable_buffer space() { return m_buffer.prepare(kReadSize); }
+    // What a read of `in` into space() returned.
+    template <class Stream> void received(Stream& in, error_code ec, std::size_t n) {
         // Over TLS the end may come without close_notify; like nginx, read it as the end (many
         // servers just close). A body framed by length or chunks and cut short is still a partial
         // message: put_eof() says so.
         if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
-            if (!p.got_some()) co_return http::error::end_of_stream;
-            ec = {};
-            p.put_eof(ec);
-            co_return ec;
+            m_done = true;
+            m_ec = {};
+            if (!m_p.got_some())
+                m_ec = http::error::end_of_stream;
+            else
+                m_p.put_eof(m_ec);
+            return;
         }
-        if (ec) co_return timeoutOr(beast::get_lowest_layer(in), ec);
+        if (ec) {
+            m_done = true;
+            m_ec = timeoutOr(beast::get_lowest_layer(in), ec);
+            return;
+        }
         // A deadline bounds one operation: left armed, it would cut whatever waits next.
         beast::get_lowest_layer(in).expires_never();
-        buffer.commit(n);
+        m_buffer.commit(n);
     }
+    error_code result() const noexcept { return m_ec; }
+
+private:
+    http::basic_parser<isRequest>& m_p;
+    beast::flat_buffer& m_buffer;
+    bool m_untilHeader;
+    bool m_done = false;
+    error_code m_ec;
+};
+
+// ParsedRead in a coroutine of its own, for the reads that are not on every request's path.
+template <bool isRequest, class Stream>
+Awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
+                                 http::basic_parser<isRequest>& p, bool untilHeader,
+                                 std::chrono::steady_clock::duration timeout) {
+    ParsedRead<isRequest> read(p, buffer, untilHeader);
+    while (read.wantsInput()) {
+        beast::get_lowest_layer(in).expires_after(timeout);
+        error_code ec;
+        std::size_t n = 0;
+        std::tie(ec, n) = co_await in.async_read_some(read.space(), awaitInPlace);
+        read.received(in, ec, n);
+    }
+    co_return read.result();
 }
 
 // Writes what a plain socket takes right now, without waiting: most writes of a proxied request
@@ -436,62 +478,123 @@ const std::string& responseHeadBytes(const ReceivedHead& h, const HopFields& hop
     return out;
 }
 
+// What relaying a message waits for next.
+enum class RelayWait { Nothing, Input, Output };
+
+// How far the relaying of a message got, kept outside the coroutine that waits for its I/O:
+// most messages are relayed whole without waiting (a bodiless request, a small response read
+// with its head), and then no coroutine is started at all. Owned by the connection's
+// Forwarding, used for one message at a time.
+struct RelayProgress {
+    // Head, chunk size line, data, chunk end, last chunk: one gathered write.
+    std::array<asio::const_buffer, 5> gather{};
+    std::span<asio::const_buffer> pending; // what the socket did not take yet
+    char sizeLine[24]{};
+    bool headSent = false;
+    bool last = false;  // the pending bytes end the message
+    RelayResult result; // how the message ended, once nothing is waited for
+};
+
 // Relays a message: `head` (its bytes), then the body read from `in` (parser past its header)
 // as it arrives (read_some: a trickling body is not held back), never holding more than one
 // buffer. `chunked` frames the body in chunks (the head says so); `bodyless` messages (HEAD
 // answers, 204, 304) send the head only. `tap` sees each piece of the body as it goes out
-// (the body_filter phase).
+// (the body_filter phase). References to the caller's state; copied into the coroutine that
+// waits, when there is one.
+template <bool isRequest, class In, class Out, class Tap> struct Relay {
+    In& in;
+    beast::flat_buffer& inBuffer;
+    HeadParser<isRequest>& p;
+    Out& out;
+    const std::string& head;
+    bool chunked;
+    bool bodyless;
+    std::vector<char>& buf;
+    std::chrono::milliseconds readTimeout;
+    std::chrono::milliseconds writeTimeout;
+    Tap tap;
+    RelayProgress& s;
+
+    // Does what needs no waiting, from the start of the message or after an awaited read
+    // (`justRead`: the parser has put what it read into `buf`) or write; says what to wait for.
+    // Nothing: the message is relayed or failed (s.result).
+    RelayWait step(bool justRead) const {
+        for (;;) {
+            std::size_t n = 0;
+            // After a read the parser may be done, with the message's last bytes in `buf`.
+            if (justRead || !p.is_done()) {
+                if (!justRead) {
+                    p.get().body().data = buf.data();
+                    p.get().body().size = buf.size();
+                    // Through as many chunks as the buffers hold: a body in small chunks is not
+                    // sent on one small chunk per write.
+                    p.eager(true);
+                    error_code ec;
+                    const bool progressed = parseBuffered(p, inBuffer, ec);
+                    if (ec && ec != http::error::need_buffer) {
+                        s.result = {ec, true};
+                        return RelayWait::Nothing;
+                    }
+                    // Stopped inside a chunk header with data before it: that data goes now.
+                    if (!progressed && p.get().body().size == buf.size()) return RelayWait::Input;
+                }
+                justRead = false;
+                n = buf.size() - p.get().body().size;
+                // Nothing new yet (a chunk header only): read on.
+                if (n == 0 && !p.is_done() && s.headSent) continue;
+            }
+            s.last = p.is_done();
+            std::size_t k = 0;
+            if (!s.headSent) s.gather[k++] = asio::buffer(head);
+            if (n > 0 && !bodyless) {
+                if (chunked) {
+                    char* end =
+                        std::to_chars(s.sizeLine, s.sizeLine + sizeof s.sizeLine - 2, n, 16).ptr;
+                    *end++ = '\r';
+                    *end++ = '\n';
+                    s.gather[k++] =
+                        asio::buffer(s.sizeLine, static_cast<std::size_t>(end - s.sizeLine));
+                }
+                s.gather[k++] = asio::buffer(buf.data(), n);
+                if (chunked) s.gather[k++] = asio::buffer("\r\n", 2);
+            }
+            if (s.last && chunked && !bodyless) s.gather[k++] = asio::buffer("0\r\n\r\n", 5);
+            tap(std::string_view(buf.data(), bodyless ? 0 : n), s.last);
+            s.pending = std::span<asio::const_buffer>(s.gather.data(), k);
+            sendNow(out, s.pending);
+            // With nothing left to encrypt, the write only flushes what sendNow() left.
+            if (!s.pending.empty() || hasUnsent(out)) return RelayWait::Output;
+            s.headSent = true;
+            if (s.last) {
+                s.result = {};
+                return RelayWait::Nothing;
+            }
+        }
+    }
+};
+
+// The rest of a relay whose step() waits for `wait`. `r` is the caller's, which awaits this (by
+// reference: a copy would take room in both coroutine frames).
 template <bool isRequest, class In, class Out, class Tap>
-Awaitable<RelayResult> relayMessage(In& in, beast::flat_buffer& inBuffer, HeadParser<isRequest>& p,
-                                    Out& out, const std::string& head, bool chunked, bool bodyless,
-                                    std::vector<char>& buf, std::chrono::milliseconds readTimeout,
-                                    std::chrono::milliseconds writeTimeout, Tap tap) {
-    error_code ec;
-    bool headSent = false;
-    for (;;) {
-        std::size_t n = 0;
-        if (!p.is_done()) {
-            p.get().body().data = buf.data();
-            p.get().body().size = buf.size();
-            if (!parseBuffered(p, inBuffer, ec))
-                ec = co_await readParsed(in, inBuffer, p, false, readTimeout);
+Awaitable<RelayResult> finishRelay(const Relay<isRequest, In, Out, Tap>& r, RelayWait wait) {
+    while (wait != RelayWait::Nothing) {
+        error_code ec;
+        if (wait == RelayWait::Input) {
+            ec = co_await readParsed(r.in, r.inBuffer, r.p, false, r.readTimeout);
             if (ec == http::error::need_buffer) ec = {};
             if (ec) co_return RelayResult{ec, true};
-            n = buf.size() - p.get().body().size;
-            // Nothing new yet (a chunk header only): read on.
-            if (n == 0 && !p.is_done() && headSent) continue;
+            wait = r.step(true);
+            continue;
         }
-        const bool last = p.is_done();
-        // Head, chunk size line, data, chunk end, last chunk: one gathered write.
-        std::array<asio::const_buffer, 5> out5;
-        std::size_t k = 0;
-        char sizeLine[24];
-        if (!headSent) out5[k++] = asio::buffer(head);
-        if (n > 0 && !bodyless) {
-            if (chunked) {
-                char* end = std::to_chars(sizeLine, sizeLine + sizeof sizeLine - 2, n, 16).ptr;
-                *end++ = '\r';
-                *end++ = '\n';
-                out5[k++] = asio::buffer(sizeLine, static_cast<std::size_t>(end - sizeLine));
-            }
-            out5[k++] = asio::buffer(buf.data(), n);
-            if (chunked) out5[k++] = asio::buffer("\r\n", 2);
-        }
-        if (last && chunked && !bodyless) out5[k++] = asio::buffer("0\r\n\r\n", 5);
-        tap(std::string_view(buf.data(), bodyless ? 0 : n), last);
-        std::span<asio::const_buffer> pending(out5.data(), k);
-        sendNow(out, pending);
-        // With nothing left to encrypt, the write only flushes what sendNow() left.
-        if (!pending.empty() || hasUnsent(out)) {
-            beast::get_lowest_layer(out).expires_after(writeTimeout);
-            co_await asio::async_write(out, pending, asio::redirect_error(useAwaitable, ec));
-            if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(out), ec), false};
-            beast::get_lowest_layer(out).expires_never();
-        }
-        headSent = true;
-        if (last) break;
+        beast::get_lowest_layer(r.out).expires_after(r.writeTimeout);
+        co_await asio::async_write(r.out, r.s.pending, asio::redirect_error(useAwaitable, ec));
+        if (ec) co_return RelayResult{timeoutOr(beast::get_lowest_layer(r.out), ec), false};
+        beast::get_lowest_layer(r.out).expires_never();
+        r.s.headSent = true;
+        if (r.s.last) co_return RelayResult{};
+        wait = r.step(false);
     }
-    co_return RelayResult{ec, false};
+    co_return r.s.result;
 }
 
 // Passive health checks: what real traffic shows about a target. Nothing is counted when the

@@ -139,77 +139,111 @@ inline UpstreamHead rewriteForUpstream(const ReceivedHead& head, const EditedFie
     return out;
 }
 
-// Reads the next request head into `req` under the client deadlines, checking its raw bytes
-// before the parser sees them. False when the connection is done: closed, timed out, or
-// refused with an answer.
-template <class Client>
-Awaitable<bool> readRequestHead(Client& client, beast::flat_buffer& clientBuffer,
-                                RequestParser& req, SessionContext& ctx, RequestContext& rc,
-                                bool first) {
-    error_code ec;
-    const std::size_t headerLimit = ctx.limits.maxHeaderSize;
-    req.header_limit(static_cast<std::uint32_t>(headerLimit));
-    // Bodies stream through; client_max_body_size (when set) bounds them, a plugin may
-    // bound them per route.
-    if (ctx.limits.maxBodySize)
-        req.body_limit(ctx.limits.maxBodySize);
-    else
-        req.body_limit(boost::none);
-    // Waiting for a request: keepalive_timeout between requests; once its first byte is
-    // in, client_header_timeout for the whole head (a slow trickle cannot extend it).
-    const auto headerTimeout = std::chrono::seconds(ctx.limits.headerTimeoutS);
-    bool headerClock = first || clientBuffer.size() > 0;
-    beast::get_lowest_layer(client).expires_after(
-        headerClock ? headerTimeout : std::chrono::seconds(ctx.limits.keepaliveTimeoutS));
-    // The whole head is read before parsing so that its raw bytes can be checked for what
-    // the parser would fold or accept; parsing then consumes it from the buffer.
-    std::size_t headEnd = std::string_view::npos;
-    for (;;) {
-        const std::string_view have(static_cast<const char*>(clientBuffer.data().data()),
-                                    clientBuffer.size());
-        headEnd = have.find("\r\n\r\n");
-        if (headEnd != std::string_view::npos || have.size() > headerLimit) break;
-        const std::size_t n = co_await client.async_read_some(
-            clientBuffer.prepare(4096), asio::redirect_error(useAwaitable, ec));
-        if (ec) break;
-        clientBuffer.commit(n);
-        if (!headerClock) {
-            headerClock = true;
-            beast::get_lowest_layer(client).expires_after(headerTimeout);
+// Reading the next request head into a parser under the client deadlines, its raw bytes checked
+// before the parser sees them. The caller waits, in its own frame (see ParsedRead):
+//     RequestHeadRead head(socket, buffer, req, limits, first);
+//     while (head.wantsInput()) {
+//         std::tie(ec, n) = co_await client.async_read_some(head.space(), awaitInPlace);
+//         head.received(ec, n);
+//     }
+//     if (head.wantsParserInput()) { co_await http::async_read_header(...); head.parsed(ec); }
+// then ok(), or else the answer to send before closing, if any.
+class RequestHeadRead {
+public:
+    RequestHeadRead(TimedSocket& socket, beast::flat_buffer& buffer, RequestParser& req,
+                    const app::ProxyLimits& limits, bool first)
+        : m_socket(socket), m_buffer(buffer), m_req(req), m_limit(limits.maxHeaderSize),
+          m_headerTimeout(std::chrono::seconds(limits.headerTimeoutS)) {
+        req.header_limit(static_cast<std::uint32_t>(m_limit));
+        // Bodies stream through; client_max_body_size (when set) bounds them, a plugin may
+        // bound them per route.
+        if (limits.maxBodySize)
+            req.body_limit(limits.maxBodySize);
+        else
+            req.body_limit(boost::none);
+        // Waiting for a request: keepalive_timeout between requests; once its first byte is
+        // in, client_header_timeout for the whole head (a slow trickle cannot extend it).
+        m_headerClock = first || buffer.size() > 0;
+        socket.expires_after(m_headerClock ? m_headerTimeout
+                                           : std::chrono::seconds(limits.keepaliveTimeoutS));
+    }
+
+    // The whole head is read before parsing so that its raw bytes can be checked for what the
+    // parser would fold or accept; parsing then consumes it from the buffer. True while the
+    // head's end has not arrived (and the head is within the limit).
+    bool wantsInput() {
+        if (m_stage != Stage::Reading) return false;
+        const std::string_view have(static_cast<const char*>(m_buffer.data().data()),
+                                    m_buffer.size());
+        const std::size_t end = have.find("\r\n\r\n");
+        if (end == std::string_view::npos && have.size() <= m_limit) return true;
+        if (end != std::string_view::npos)
+            if (auto refusal = checkRawHead(have.substr(0, end + 4))) {
+                m_refusal = std::move(*refusal);
+                m_stage = Stage::Refused;
+                return false;
+            }
+        // The head is in the buffer: parsed in place, unless the parser disagrees about where
+        // it ends.
+        parseBuffered(m_req, m_buffer, m_ec);
+        finish(m_ec || m_req.is_header_done() ? Stage::Done : Stage::ParserReading);
+        return false;
+    }
+    asio::mutable_buffer space() { return m_buffer.prepare(4096); }
+    void received(error_code ec, std::size_t n) {
+        if (ec) {
+            finish(Stage::Done, ec);
+            return;
+        }
+        m_buffer.commit(n);
+        if (!m_headerClock) {
+            m_headerClock = true;
+            m_socket.expires_after(m_headerTimeout);
         }
     }
-    if (!ec && headEnd != std::string_view::npos) {
-        const std::string_view raw(static_cast<const char*>(clientBuffer.data().data()),
-                                   headEnd + 4);
-        if (auto refusal = checkRawHead(raw)) {
-            co_await sendError(client, ctx.stats, rc, refusal->status, refusal->message, false);
-            co_return false;
-        }
-    }
-    // The head is in the buffer: parsed in place, unless the parser disagrees about where it
-    // ends.
-    if (!ec) parseBuffered(req, clientBuffer, ec);
-    if (!ec && !req.is_header_done())
-        co_await http::async_read_header(client, clientBuffer, req,
-                                         asio::redirect_error(useAwaitable, ec));
-    ec = timeoutOr(beast::get_lowest_layer(client), ec);
-    if (ec) {
-        if (ec == http::error::header_limit)
-            co_await sendError(client, ctx.stats, rc, 431, "Request header fields too large",
-                               false);
-        else if (ec == http::error::body_limit) // the declared length is over the limit
-            co_await sendError(client, ctx.stats, rc, 413, "Request Entity Too Large", false);
+    // The parser needs more than the raw check saw: it reads on by itself (Beast's
+    // async_read_header), and says how that went.
+    bool wantsParserInput() const noexcept { return m_stage == Stage::ParserReading; }
+    void parsed(error_code ec) { finish(Stage::Done, ec); }
+
+    // A head was read, parsed and passed the raw checks.
+    bool ok() const noexcept { return m_stage == Stage::Done && !m_ec; }
+    // Else the answer the client gets before the connection closes; none for a client that
+    // went away or stayed quiet.
+    std::optional<Refusal> answer() const {
+        if (m_stage == Stage::Refused) return m_refusal;
+        if (m_ec == http::error::header_limit)
+            return Refusal{431, "Request header fields too large"};
+        if (m_ec == http::error::body_limit) // the declared length is over the limit
+            return Refusal{413, "Request Entity Too Large"};
         // A client that went away, however its transport reports it (a TLS client closing
         // without close_notify, as many do, reads as a truncated stream), is not answered: no
         // 400 written to a closed connection and counted as a response.
-        else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                 ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::operation_aborted && ec != asio::ssl::error::stream_truncated)
-            co_await sendError(client, ctx.stats, rc, 400, "Bad request", false);
-        co_return false;
+        if (!m_ec || m_ec == http::error::end_of_stream || m_ec == beast::error::timeout ||
+            m_ec == asio::error::eof || m_ec == asio::error::connection_reset ||
+            m_ec == asio::error::operation_aborted || m_ec == asio::ssl::error::stream_truncated)
+            return std::nullopt;
+        return Refusal{400, "Bad request"};
     }
-    co_return true;
-}
+
+private:
+    enum class Stage { Reading, ParserReading, Refused, Done };
+    void finish(Stage stage, error_code ec = {}) {
+        m_stage = stage;
+        if (ec) m_ec = ec;
+        if (stage == Stage::Done) m_ec = timeoutOr(m_socket, m_ec);
+    }
+
+    TimedSocket& m_socket;
+    beast::flat_buffer& m_buffer;
+    RequestParser& m_req;
+    std::size_t m_limit;
+    std::chrono::seconds m_headerTimeout;
+    bool m_headerClock = false;
+    Stage m_stage = Stage::Reading;
+    error_code m_ec;
+    Refusal m_refusal;
+};
 
 // Serves requests on an established client connection (plain, or TLS after its handshake)
 // until either side closes; the caller closes the transport.
@@ -249,7 +283,29 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         // The previous request's heads are gone (they lived in this iteration).
         arena.reset();
         RequestParser req(arena);
-        if (!co_await readRequestHead(client, clientBuffer, req, ctx, rc, first)) break;
+        {
+            // Every connection waits here between requests: read in this frame (see
+            // RequestHeadRead).
+            RequestHeadRead head(beast::get_lowest_layer(client), clientBuffer, req, ctx.limits,
+                                 first);
+            error_code ec;
+            while (head.wantsInput()) {
+                std::size_t n = 0;
+                std::tie(ec, n) = co_await client.async_read_some(head.space(), awaitInPlace);
+                head.received(ec, n);
+            }
+            if (head.wantsParserInput()) {
+                co_await http::async_read_header(client, clientBuffer, req,
+                                                 asio::redirect_error(useAwaitable, ec));
+                head.parsed(ec);
+            }
+            if (!head.ok()) {
+                if (auto answer = head.answer())
+                    co_await sendError(client, ctx.stats, rc, answer->status, answer->message,
+                                       false);
+                break;
+            }
+        }
         // The head deadline ends with the head: from here each read or write of the client
         // sets its own, and waiting for the upstream is bounded by the service's timeouts.
         beast::get_lowest_layer(client).expires_never();
@@ -297,7 +353,8 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
         int port = ctx.listenerPort;
         if (auto colon = hostName.rfind(':');
             colon != std::string_view::npos && hostName.find(']') == std::string_view::npos) {
-            port = std::atoi(std::string(hostName.substr(colon + 1)).c_str());
+            // checkRequestHead() let through digits only, at most five.
+            std::from_chars(hostName.data() + colon + 1, hostName.data() + hostName.size(), port);
             hostName = hostName.substr(0, colon);
         }
         assignLower(host, hostName);

@@ -41,6 +41,20 @@ template <class Client> struct Forwarding {
     BalanceRequest balance{};
     std::string setCookie{}; // a hash cookie the balancer issued, for the response
     bool replayable = false; // idempotent and bodiless: sent again if a pooled connection was stale
+    RelayProgress relay{};   // the message being relayed (the request, then the response)
+};
+
+// What the request's relay shows no one; the response's body goes through body_filter.
+struct NoTap {
+    void operator()(std::string_view, bool) const noexcept {}
+};
+struct BodyFilterTap {
+    RequestContext& rc;
+    const PluginChain& chain;
+    void operator()(std::string_view piece, bool last) const {
+        rc.responseBytes += piece.size();
+        if (chain.has(Plugin::BodyFilter)) chain.bodyFilter(rc, piece, last);
+    }
 };
 
 // One attempt at the upstream: connection, request, response head.
@@ -96,6 +110,34 @@ inline Awaitable<error_code> openUpstream(TimedSocket tcp, std::optional<TlsUpst
     co_return timeoutOr(beast::get_lowest_layer(*out), ec);
 }
 
+// A new connection to host:port into `x.upstream`, usable once TCP is up (plain) or the
+// handshake passed (TLS). Its own coroutine, so that what connecting needs does not take room in
+// the frame of every exchange (most take a pooled connection).
+template <class Client, class Up>
+Awaitable<error_code> connectUpstream(Forwarding<Client>& f, const std::string& host, int port,
+                                      UpstreamExchange<Up>& x) {
+    const ServiceInfo& svc = f.svc;
+    error_code ec;
+    TimedSocket connecting(f.client.get_executor());
+    connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
+    // An address (a target, a resolved host name) needs no trip to the resolver's thread.
+    if (const auto ip = asio::ip::make_address(host, ec); !ec) {
+        co_await connecting.socket().async_connect({ip, static_cast<unsigned short>(port)},
+                                                   asio::redirect_error(useAwaitable, ec));
+    } else {
+        asio::ip::tcp::resolver resolver(f.client.get_executor());
+        auto endpoints = co_await resolver.async_resolve(host, std::to_string(port),
+                                                         asio::redirect_error(useAwaitable, ec));
+        if (!ec)
+            co_await asio::async_connect(connecting.socket(), endpoints,
+                                         asio::redirect_error(useAwaitable, ec));
+    }
+    ec = timeoutOr(connecting, ec);
+    if (ec) co_return ec;
+    connecting.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    co_return co_await openUpstream(std::move(connecting), x.upstream, svc, f.tlsName, x.key);
+}
+
 template <class Client, class Up>
 Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int port, bool fresh,
                          UpstreamExchange<Up>& x) {
@@ -111,25 +153,7 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
     x.key.append(host).append(":"sv).append(NumberText(port));
     x.reused = !fresh && !f.upgrade && f.ctx.pool.take(x.key, x.upstream, x.served, !f.replayable);
     if (!x.reused) {
-        TimedSocket connecting(f.client.get_executor());
-        connecting.expires_after(std::chrono::milliseconds(svc.connectTimeoutMs));
-        // An address (a target, a resolved host name) needs no trip to the resolver's thread.
-        if (const auto ip = asio::ip::make_address(host, ec); !ec) {
-            co_await connecting.socket().async_connect({ip, static_cast<unsigned short>(port)},
-                                                       asio::redirect_error(useAwaitable, ec));
-        } else {
-            asio::ip::tcp::resolver resolver(f.client.get_executor());
-            auto endpoints = co_await resolver.async_resolve(
-                host, std::to_string(port), asio::redirect_error(useAwaitable, ec));
-            if (!ec)
-                co_await asio::async_connect(connecting.socket(), endpoints,
-                                             asio::redirect_error(useAwaitable, ec));
-        }
-        ec = timeoutOr(connecting, ec);
-        if (!ec) {
-            connecting.socket().set_option(asio::ip::tcp::no_delay(true), ec);
-            ec = co_await openUpstream(std::move(connecting), x.upstream, svc, f.tlsName, x.key);
-        }
+        ec = co_await connectUpstream(f, host, port, x);
         if (ec) {
             x.outcome = UpstreamExchange<Up>::Outcome::UpstreamFailed;
             x.connectFailed = true;
@@ -150,10 +174,22 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
         }
     }
     x.started = Clock::now();
-    const RelayResult sent = co_await relayMessage(
-        f.client, f.clientBuffer, f.req, *x.upstream, f.requestHead, f.req.chunked(), false,
-        f.requestChunk, std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
-        std::chrono::milliseconds(svc.writeTimeoutMs), [](std::string_view, bool) {});
+    f.relay = {};
+    const Relay<true, Client, Up, NoTap> send{f.client,
+                                              f.clientBuffer,
+                                              f.req,
+                                              *x.upstream,
+                                              f.requestHead,
+                                              f.req.chunked(),
+                                              false,
+                                              f.requestChunk,
+                                              std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
+                                              std::chrono::milliseconds(svc.writeTimeoutMs),
+                                              {},
+                                              f.relay};
+    const RelayWait sending = send.step(false);
+    const RelayResult sent =
+        sending == RelayWait::Nothing ? f.relay.result : co_await finishRelay(send, sending);
     if (sent.ec) {
         x.outcome = sent.readSide ? UpstreamExchange<Up>::Outcome::ClientFailed
                                   : UpstreamExchange<Up>::Outcome::UpstreamFailed;
@@ -168,8 +204,16 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
         x.response->header_limit(kUpstreamHeaderLimit);
         x.response->body_limit(boost::none);
         if (f.req.get().method() == http::verb::head) x.response->skip(true);
-        ec = co_await readParsed(*x.upstream, x.buffer, *x.response, true,
-                                 std::chrono::milliseconds(svc.readTimeoutMs));
+        // Every request waits here: read in this frame (see ParsedRead).
+        ParsedRead<false> read(*x.response, x.buffer, true);
+        while (read.wantsInput()) {
+            beast::get_lowest_layer(*x.upstream)
+                .expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
+            std::size_t n = 0;
+            std::tie(ec, n) = co_await x.upstream->async_read_some(read.space(), awaitInPlace);
+            read.received(*x.upstream, ec, n);
+        }
+        ec = read.result();
         const unsigned status = ec ? 0 : x.response->get().result_int();
         if (ec || status >= 200) break;
         if (status == 101 && f.upgrade) break;
@@ -385,15 +429,23 @@ template <class Client, class Up> Awaitable<bool> forward(Forwarding<Client>& f)
     const int status = rhead.result_int();
     const bool bodyless =
         method == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
+    f.relay = {};
+    const Relay<false, Up, Client, BodyFilterTap> receive{
+        upstream,
+        x.buffer,
+        res,
+        f.client,
+        headOut,
+        chunkedOut,
+        bodyless,
+        f.responseChunk,
+        std::chrono::milliseconds(svc.readTimeoutMs),
+        std::chrono::seconds(f.ctx.limits.sendTimeoutS),
+        {rc, f.chain},
+        f.relay};
+    const RelayWait receiving = receive.step(false);
     const RelayResult relayed =
-        co_await relayMessage(upstream, x.buffer, res, f.client, headOut, chunkedOut, bodyless,
-                              f.responseChunk, std::chrono::milliseconds(svc.readTimeoutMs),
-                              std::chrono::seconds(f.ctx.limits.sendTimeoutS),
-                              [&rc, &f](std::string_view piece, bool last) {
-                                  rc.responseBytes += piece.size();
-                                  if (f.chain.has(Plugin::BodyFilter))
-                                      f.chain.bodyFilter(rc, piece, last);
-                              });
+        receiving == RelayWait::Nothing ? f.relay.result : co_await finishRelay(receive, receiving);
     if (!relayed.ec && upstreamKeepAlive && framed && res.is_done() && x.buffer.size() == 0)
         givePooled(f.ctx.pool, x.key, upstream, x.served + 1);
     co_return !relayed.ec && f.clientKeepAlive;

@@ -24,6 +24,8 @@ private slots:
     void forwarding();
     void forwardedHeaders();
     void streamedBodies();
+    void largeBodies_data();
+    void largeBodies();
     void keepAliveAndPooling();
     void upstreamDown();
     void balancing();
@@ -201,6 +203,69 @@ void TestProxy::streamedBodies() {
     QVERIFY(upstreamRequest().endsWith("Content-Length: 10\r\n\r\n0123456789") ||
             upstreamRequest().contains("\r\n\r\n0123456789"));
     m_upstream->setReply({});
+}
+
+void TestProxy::largeBodies_data() {
+    QTest::addColumn<int>("requestBody");
+    QTest::addColumn<bool>("chunkedRequest");
+    QTest::addColumn<int>("responseBody");
+    QTest::addColumn<bool>("chunkedResponse");
+    // Larger than a relay buffer and than a socket's buffers: relayed in many pieces, with
+    // waits on both sides, and the last piece arriving after a wait.
+    QTest::newRow("500 kB request") << 500000 << false << 0 << false;
+    QTest::newRow("500 kB chunked request") << 500000 << true << 0 << false;
+    QTest::newRow("1 MB response") << 0 << false << 1000000 << false;
+    QTest::newRow("1 MB chunked response") << 0 << false << 1000000 << true;
+    QTest::newRow("both ways") << 300000 << false << 700000 << false;
+}
+
+void TestProxy::largeBodies() {
+    QFETCH(int, requestBody);
+    QFETCH(bool, chunkedRequest);
+    QFETCH(int, responseBody);
+    QFETCH(bool, chunkedResponse);
+    auto bytes = [](int size, int seed) {
+        QByteArray s(size, '\0');
+        for (int i = 0; i < size; ++i)
+            s[i] = static_cast<char>('a' + (i * 7 + seed + i / 997) % 26);
+        return s;
+    };
+    auto dechunk = [](const QByteArray& body) {
+        QByteArray joined;
+        qsizetype at = 0;
+        for (;;) {
+            const auto eol = body.indexOf("\r\n", at);
+            if (eol < 0) return QByteArray("<unterminated>");
+            const auto size = body.mid(at, eol - at).toLongLong(nullptr, 16);
+            if (size == 0) return joined;
+            joined += body.mid(eol + 2, size);
+            at = eol + 2 + size + 2;
+        }
+    };
+    const QByteArray sent = bytes(requestBody, 1), answer = bytes(responseBody, 2);
+    m_upstream->setReply(FakeUpstream::Reply::with(200, answer.toStdString(), {}, chunkedResponse));
+    QByteArray raw = "POST /echo/large HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n";
+    if (chunkedRequest) {
+        raw += "Transfer-Encoding: chunked\r\n\r\n";
+        for (qsizetype at = 0; at < sent.size(); at += 65536) {
+            const QByteArray piece = sent.mid(at, 65536);
+            raw += QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n";
+        }
+        raw += "0\r\n\r\n";
+    } else {
+        raw += "Content-Length: " + QByteArray::number(sent.size()) + "\r\n\r\n" + sent;
+    }
+    const auto r = m_node.proxy().raw(raw, 20000);
+    m_upstream->setReply({});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body.size(), answer.size());
+    QVERIFY(r.body == answer);
+    const QByteArray seen = upstreamRequest();
+    const auto headEnd = seen.indexOf("\r\n\r\n");
+    QVERIFY(headEnd >= 0);
+    const QByteArray body = seen.mid(headEnd + 4);
+    QCOMPARE((chunkedRequest ? dechunk(body) : body).size(), sent.size());
+    QVERIFY((chunkedRequest ? dechunk(body) : body) == sent);
 }
 
 void TestProxy::keepAliveAndPooling() {
