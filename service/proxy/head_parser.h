@@ -39,7 +39,8 @@ private:
                        error_code&) override {
         m_head.add(name, view(nameText), view(value));
     }
-    void on_header_impl(error_code&) override {}
+    // The caller consumes the input once the head is parsed: the head's text moves out of it.
+    void on_header_impl(error_code&) override { m_head.settle(); }
     void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
     std::size_t on_body_impl(string_view body, error_code& ec) override { return take(body, ec); }
     void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}

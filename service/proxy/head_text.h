@@ -34,9 +34,20 @@ public:
         m_at += piece.size();
         return *this;
     }
-    // A `Name: value` line.
+    // A `Name: value` line: one bounds check for its four pieces.
     void field(std::string_view name, std::string_view value) {
-        *this << name << std::string_view(": ", 2) << value << std::string_view("\r\n", 2);
+        const std::size_t need = name.size() + value.size() + 4;
+        if (static_cast<std::size_t>(m_end - m_at) < need) grow(need);
+        copy(m_at, name.data(), name.size());
+        m_at += name.size();
+        m_at[0] = ':';
+        m_at[1] = ' ';
+        m_at += 2;
+        copy(m_at, value.data(), value.size());
+        m_at += value.size();
+        m_at[0] = '\r';
+        m_at[1] = '\n';
+        m_at += 2;
     }
     std::size_t size() const noexcept { return static_cast<std::size_t>(m_at - m_out.data()); }
 

@@ -36,6 +36,7 @@ public:
         std::string_view value() const noexcept { return m_value; }
 
     private:
+        friend class ReceivedHead;
         boost::beast::http::field m_name;
         std::string_view m_nameText;
         std::string_view m_value;
@@ -85,31 +86,54 @@ public:
     // its buffer before each read and sees how much of it is left.
     boost::beast::http::buffer_body::value_type& body() noexcept { return m_body; }
 
-    // Filled by the parser; the views it gives point into its input, so they are copied.
+    // Filled by the parser with views of its input (Beast parses a head only once all of it is
+    // in, so they point into one piece of input), then settle()d before the caller consumes that
+    // input.
     void setRequestLine(boost::beast::http::verb method, std::string_view methodText,
                         std::string_view target, unsigned version) {
         m_method = method;
-        m_methodText = copy(methodText);
-        m_target = copy(target);
+        m_methodText = methodText;
+        m_target = target;
         m_version = version;
     }
     void setStatusLine(unsigned status, std::string_view reason, unsigned version) {
         m_status = status;
-        m_reason = copy(reason);
+        m_reason = reason;
         m_version = version;
     }
     void add(boost::beast::http::field name, std::string_view nameText, std::string_view value) {
         if (m_count == m_capacity) grow();
-        ::new (m_fields + m_count) Field(name, copy(nameText), copy(value));
+        ::new (m_fields + m_count) Field(name, nameText, value);
         ++m_count;
+    }
+    // Copies the text the views cover into the arena, in one piece (one copy per head rather
+    // than two per field), and moves the views onto the copy.
+    void settle() {
+        const char* lo = nullptr;
+        const char* hi = nullptr;
+        forEachView([&](std::string_view& v) {
+            if (v.empty()) return;
+            if (!lo || v.data() < lo) lo = v.data();
+            if (!hi || v.data() + v.size() > hi) hi = v.data() + v.size();
+        });
+        if (!lo) return;
+        const auto size = static_cast<std::size_t>(hi - lo);
+        char* copy = static_cast<char*>(m_arena.allocate(size, 1));
+        std::memcpy(copy, lo, size);
+        forEachView([&](std::string_view& v) {
+            v = v.empty() ? std::string_view() : std::string_view(copy + (v.data() - lo), v.size());
+        });
     }
 
 private:
-    std::string_view copy(std::string_view s) {
-        if (s.empty()) return {};
-        char* p = static_cast<char*>(m_arena.allocate(s.size(), 1));
-        std::memcpy(p, s.data(), s.size());
-        return {p, s.size()};
+    template <class Fn> void forEachView(Fn fn) {
+        fn(m_methodText);
+        fn(m_target);
+        fn(m_reason);
+        for (std::size_t i = 0; i < m_count; ++i) {
+            fn(m_fields[i].m_nameText);
+            fn(m_fields[i].m_value);
+        }
     }
     // The array doubles within the arena; what it leaves behind goes with the arena's reset.
     void grow() {

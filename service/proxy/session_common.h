@@ -238,14 +238,16 @@ private:
 
 // What plugins set or erased in a received head, kept beside it rather than applied to it:
 // the head is written out once with the edits applied (writeFields). One name has at most one
-// edit, the last. Owned by a connection and reused from request to request (the strings keep
-// their storage).
+// edit, the last. Owned by a connection and reused from request to request; the edits' text lives
+// in the connection's arena, as the heads do (so it is valid until the arena's next reset, when
+// the next request begins and clear() is called anyway).
 class FieldEdits {
 public:
     struct Edit {
-        std::string name, value;
+        std::string_view name, value;
         bool erased = false;
     };
+    explicit FieldEdits(Arena& arena) noexcept : m_arena(arena) {}
     void clear() noexcept { m_count = 0; }
     const Edit* find(std::string_view name) const {
         const std::size_t i = indexOf(name);
@@ -255,9 +257,9 @@ public:
         const std::size_t i = indexOf(name);
         if (i == m_count) {
             if (m_count == m_edits.size()) m_edits.emplace_back();
-            m_edits[m_count++].name.assign(name);
+            m_edits[m_count++].name = keep(name);
         }
-        m_edits[i].value.assign(value);
+        m_edits[i].value = keep(value);
         m_edits[i].erased = erased;
     }
     std::span<const Edit> edits() const { return {m_edits.data(), m_count}; }
@@ -269,7 +271,14 @@ private:
             ++i;
         return i;
     }
+    std::string_view keep(std::string_view s) {
+        if (s.empty()) return {};
+        char* p = static_cast<char*>(m_arena.allocate(s.size(), 1));
+        std::memcpy(p, s.data(), s.size());
+        return {p, s.size()};
+    }
 
+    Arena& m_arena;
     std::vector<Edit> m_edits;
     std::size_t m_count = 0;
 };

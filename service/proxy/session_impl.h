@@ -263,8 +263,8 @@ Awaitable<void> serveConnection(Client& client, const ConnectionInfo& conn, Sess
     beast::flat_buffer upstreamBuffer;
     std::string poolKey;
     Arena arena(4096);
-    std::string requestHead, responseHead;  // as sent, reused from request to request
-    FieldEdits requestEdits, responseEdits; // the plugins' edits of the heads
+    std::string requestHead, responseHead;                // as sent, reused from request to request
+    FieldEdits requestEdits(arena), responseEdits(arena); // the plugins' edits of the heads
     // The request's fields as the checks, the router and the balancer read them: views of the
     // head (the vector's storage reused from request to request).
     std::vector<FieldView> fields;
