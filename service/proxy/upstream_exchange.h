@@ -302,7 +302,9 @@ const std::string& clientResponseHead(Forwarding<Client>& f, const ReceivedHead&
 }
 
 // Connect (with retries over targets), send, relay the response. True when the client
-// connection may carry another request.
+// connection may carry another request. With exchange() it is one of the two coroutine frames a
+// proxied request allocates; g++ 12 makes this one 968 bytes, under the 1020 that Asio recycles
+// (gdb: break on awaitable_frame_base::operator new): more state goes to the arena or a helper.
 template <class Client, class Up> Awaitable<bool> forward(Forwarding<Client>& f) {
     const ServiceInfo& svc = f.svc;
     RequestContext& rc = f.rc;
