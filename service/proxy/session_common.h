@@ -508,8 +508,8 @@ struct RelayProgress {
 // as it arrives (read_some: a trickling body is not held back), never holding more than one
 // buffer. `chunked` frames the body in chunks (the head says so); `bodyless` messages (HEAD
 // answers, 204, 304) send the head only. `tap` sees each piece of the body as it goes out
-// (the body_filter phase). References to the caller's state; copied into the coroutine that
-// waits, when there is one.
+// (the body_filter phase). References to the caller's state; the coroutine that waits, when
+// there is one, refers to this object in the caller's frame.
 template <bool isRequest, class In, class Out, class Tap> struct Relay {
     In& in;
     beast::flat_buffer& inBuffer;
