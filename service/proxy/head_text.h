@@ -29,30 +29,31 @@ public:
     HeadText& operator=(const HeadText&) = delete;
 
     [[gnu::always_inline]] HeadText& operator<<(std::string_view piece) {
-        if (static_cast<std::size_t>(m_end - m_at) < piece.size()) grow(piece.size());
-        copy(m_at, piece.data(), piece.size());
-        m_at += piece.size();
+        reserve(piece.size());
+        append(piece);
         return *this;
     }
     // A `Name: value` line: one bounds check for its four pieces.
     void field(std::string_view name, std::string_view value) {
-        const std::size_t need = name.size() + value.size() + 4;
-        if (static_cast<std::size_t>(m_end - m_at) < need) grow(need);
-        copy(m_at, name.data(), name.size());
-        m_at += name.size();
-        m_at[0] = ':';
-        m_at[1] = ' ';
-        m_at += 2;
-        copy(m_at, value.data(), value.size());
-        m_at += value.size();
-        m_at[0] = '\r';
-        m_at[1] = '\n';
-        m_at += 2;
+        reserve(name.size() + value.size() + 4);
+        append(name);
+        append(std::string_view(": ", 2));
+        append(value);
+        append(std::string_view("\r\n", 2));
     }
     std::size_t size() const noexcept { return static_cast<std::size_t>(m_at - m_out.data()); }
 
 private:
     static constexpr std::size_t kInitial = 1024;
+
+    [[gnu::always_inline]] void reserve(std::size_t n) {
+        if (static_cast<std::size_t>(m_end - m_at) < n) grow(n);
+    }
+    // Within what reserve() made room for.
+    [[gnu::always_inline]] void append(std::string_view piece) {
+        copy(m_at, piece.data(), piece.size());
+        m_at += piece.size();
+    }
 
     // Most pieces are a few bytes to a few dozen: two overlapping word copies inline instead of a
     // call into the C library's copy for each (which dispatches on size all the same).
