@@ -1,9 +1,9 @@
 #pragma once
 // Private to the proxy: Beast's HTTP/1 parser (its tokenizing, framing, chunk decoding and
 // limits) writing the head into a ReceivedHead instead of a basic_fields, and the body into
-// the caller's buffer as Beast's buffer_body does. One per message, like Beast's parsers;
-// owned by the session (requests) or the upstream exchange (responses), on the connection's
-// worker thread.
+// the caller's buffer as Beast's buffer_body does. Used for requests (an upstream's responses go
+// through UpstreamResponseParser); one per message, like Beast's parsers; owned by the session,
+// on the connection's worker thread.
 
 #include "proxy/received_head.h"
 

@@ -12,6 +12,7 @@
 // plus the start line's accessors. Owned by the connection's current parser; its worker thread
 // only.
 
+#include "core/text.h"
 #include "proxy/arena.h"
 
 #include <boost/beast/core/string.hpp>
@@ -54,6 +55,10 @@ public:
 
     // The first field of that name, or end().
     const_iterator find(boost::beast::http::field name) const noexcept {
+        if (m_framingNamesOnly && !isFramingOrHop(name)) {
+            const auto text = to_string(name);
+            return find(std::string_view(text.data(), text.size()));
+        }
         const_iterator it = begin();
         while (it != end() && it->name() != name)
             ++it;
@@ -106,6 +111,22 @@ public:
         ::new (m_fields + m_count) Field(name, nameText, value);
         ++m_count;
     }
+    // A head whose fields name() only the framing and hop-by-hop fields (framingField());
+    // others read as unknown. find() by any name still works (by text for the others).
+    void nameFramingOnly() noexcept { m_framingNamesOnly = true; }
+    // `name` when it is one of the fields that frame a message or end at a hop (the ones a proxy
+    // acts on in a response), else unknown. A switch on the length and a comparison or two, where
+    // Beast's string_to_field hashes every name.
+    static boost::beast::http::field framingField(std::string_view name) noexcept;
+    static bool isFramingOrHop(boost::beast::http::field name) noexcept;
+
+    // Copies `text` into the arena; views into the copy need no settle().
+    const char* keep(std::string_view text) {
+        char* copy = static_cast<char*>(m_arena.allocate(text.size(), 1));
+        std::memcpy(copy, text.data(), text.size());
+        return copy;
+    }
+
     // Copies the text the views cover into the arena, in one piece (one copy per head rather
     // than two per field), and moves the views onto the copy.
     void settle() {
@@ -151,9 +172,56 @@ private:
     std::size_t m_capacity = 0;
     boost::beast::http::verb m_method = boost::beast::http::verb::unknown;
     std::string_view m_methodText, m_target, m_reason;
+    bool m_framingNamesOnly = false;
     unsigned m_version = 11;
     unsigned m_status = 0;
     boost::beast::http::buffer_body::value_type m_body;
 };
+
+inline bool ReceivedHead::isFramingOrHop(boost::beast::http::field name) noexcept {
+    using boost::beast::http::field;
+    switch (name) {
+    case field::connection:
+    case field::content_length:
+    case field::keep_alive:
+    case field::proxy_authenticate:
+    case field::proxy_authorization:
+    case field::proxy_connection:
+    case field::te:
+    case field::trailer:
+    case field::transfer_encoding:
+    case field::upgrade:
+        return true;
+    default:
+        return false;
+    }
+}
+
+inline boost::beast::http::field ReceivedHead::framingField(std::string_view name) noexcept {
+    using boost::beast::http::field;
+    auto is = [&](std::string_view lower) { return equalsIgnoreCase(lower, name); };
+    switch (name.size()) {
+    case 2:
+        return is("te") ? field::te : field::unknown;
+    case 7:
+        return is("upgrade") ? field::upgrade : is("trailer") ? field::trailer : field::unknown;
+    case 10:
+        return is("connection")   ? field::connection
+               : is("keep-alive") ? field::keep_alive
+                                  : field::unknown;
+    case 14:
+        return is("content-length") ? field::content_length : field::unknown;
+    case 16:
+        return is("proxy-connection") ? field::proxy_connection : field::unknown;
+    case 17:
+        return is("transfer-encoding") ? field::transfer_encoding : field::unknown;
+    case 18:
+        return is("proxy-authenticate") ? field::proxy_authenticate : field::unknown;
+    case 19:
+        return is("proxy-authorization") ? field::proxy_authorization : field::unknown;
+    default:
+        return field::unknown;
+    }
+}
 
 } // namespace portico::proxy

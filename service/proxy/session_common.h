@@ -14,6 +14,7 @@
 #include "proxy/request_checks.h"
 #include "proxy/timed_socket.h"
 #include "proxy/tls_socket.h"
+#include "proxy/upstream_response_parser.h"
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -58,7 +59,7 @@ inline constexpr std::uint32_t kUpstreamHeaderLimit = 32 * 1024;
 
 // Request and response heads live in the connection's arena.
 using RequestParser = HeadParser<true>;
-using ResponseParser = HeadParser<false>;
+using ResponseParser = UpstreamResponseParser;
 
 // Plugins' view of the fields of an answer this hop makes itself (Beast's).
 class FieldsAccess final : public HeaderAccess {
@@ -343,8 +344,7 @@ inline void writeUpstreamPath(HeadText& out, const ServiceInfo& svc, const Route
 // place: when no I/O is needed Beast posts its completion, a round trip through the scheduler
 // that most requests (a head read whole, a small body arriving with its head) would pay. False
 // when the parser needs bytes from the stream first; `ec` is then clear.
-template <bool isRequest>
-bool parseBuffered(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer, error_code& ec) {
+template <class Parser> bool parseBuffered(Parser& p, beast::flat_buffer& buffer, error_code& ec) {
     ec = {};
     if (buffer.size() == 0) return false;
     const std::size_t used = p.put(buffer.data(), ec);
@@ -370,9 +370,9 @@ bool parseBuffered(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer,
 // At the end of the stream, a parser that has begun a message is told (a body delimited by the
 // close ends there; anything else is a partial message); one that has not gets end_of_stream.
 inline constexpr std::size_t kReadSize = 8192;
-template <bool isRequest> class ParsedRead {
+template <class Parser> class ParsedRead {
 public:
-    ParsedRead(http::basic_parser<isRequest>& p, beast::flat_buffer& buffer, bool untilHeader)
+    ParsedRead(Parser& p, beast::flat_buffer& buffer, bool untilHeader)
         : m_p(p), m_buffer(buffer), m_untilHeader(untilHeader) {}
 
     // Parses what the buffer holds; true when the parser needs bytes from the stream first.
@@ -410,7 +410,7 @@ public:
     error_code result() const noexcept { return m_ec; }
 
 private:
-    http::basic_parser<isRequest>& m_p;
+    Parser& m_p;
     beast::flat_buffer& m_buffer;
     bool m_untilHeader;
     bool m_done = false;
@@ -418,11 +418,10 @@ private:
 };
 
 // ParsedRead in a coroutine of its own, for the reads that are not on every request's path.
-template <bool isRequest, class Stream>
-Awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer,
-                                 http::basic_parser<isRequest>& p, bool untilHeader,
-                                 std::chrono::steady_clock::duration timeout) {
-    ParsedRead<isRequest> read(p, buffer, untilHeader);
+template <class Parser, class Stream>
+Awaitable<error_code> readParsed(Stream& in, beast::flat_buffer& buffer, Parser& p,
+                                 bool untilHeader, std::chrono::steady_clock::duration timeout) {
+    ParsedRead<Parser> read(p, buffer, untilHeader);
     while (read.wantsInput()) {
         beast::get_lowest_layer(in).expires_after(timeout);
         error_code ec;
@@ -510,10 +509,10 @@ struct RelayProgress {
 // answers, 204, 304) send the head only. `tap` sees each piece of the body as it goes out
 // (the body_filter phase). References to the caller's state; the coroutine that waits, when
 // there is one, refers to this object in the caller's frame.
-template <bool isRequest, class In, class Out, class Tap> struct Relay {
+template <class Parser, class In, class Out, class Tap> struct Relay {
     In& in;
     beast::flat_buffer& inBuffer;
-    HeadParser<isRequest>& p;
+    Parser& p;
     Out& out;
     const std::string& head;
     bool chunked;
@@ -584,8 +583,8 @@ template <bool isRequest, class In, class Out, class Tap> struct Relay {
 
 // The rest of a relay whose step() waits for `wait`. `r` is the caller's, which awaits this (by
 // reference: a copy would take room in both coroutine frames).
-template <bool isRequest, class In, class Out, class Tap>
-Awaitable<RelayResult> finishRelay(const Relay<isRequest, In, Out, Tap>& r, RelayWait wait) {
+template <class Parser, class In, class Out, class Tap>
+Awaitable<RelayResult> finishRelay(const Relay<Parser, In, Out, Tap>& r, RelayWait wait) {
     while (wait != RelayWait::Nothing) {
         error_code ec;
         if (wait == RelayWait::Input) {

@@ -175,18 +175,19 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
     }
     x.started = Clock::now();
     f.relay = {};
-    const Relay<true, Client, Up, NoTap> send{f.client,
-                                              f.clientBuffer,
-                                              f.req,
-                                              *x.upstream,
-                                              f.requestHead,
-                                              f.req.chunked(),
-                                              false,
-                                              f.requestChunk,
-                                              std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
-                                              std::chrono::milliseconds(svc.writeTimeoutMs),
-                                              {},
-                                              f.relay};
+    const Relay<RequestParser, Client, Up, NoTap> send{
+        f.client,
+        f.clientBuffer,
+        f.req,
+        *x.upstream,
+        f.requestHead,
+        f.req.chunked(),
+        false,
+        f.requestChunk,
+        std::chrono::seconds(f.ctx.limits.bodyTimeoutS),
+        std::chrono::milliseconds(svc.writeTimeoutMs),
+        {},
+        f.relay};
     const RelayWait sending = send.step(false);
     const RelayResult sent =
         sending == RelayWait::Nothing ? f.relay.result : co_await finishRelay(send, sending);
@@ -200,12 +201,10 @@ Awaitable<void> exchange(Forwarding<Client>& f, const std::string& host, int por
     // Interim 1xx responses are consumed here (a bounded number). 101 ends the head only when
     // the request asked to upgrade; unasked, it is a broken upstream.
     for (int interim = 0;; ++interim) {
-        x.response.emplace(f.arena);
-        x.response->header_limit(kUpstreamHeaderLimit);
-        x.response->body_limit(boost::none);
-        if (f.req.get().method() == http::verb::head) x.response->skip(true);
+        x.response.emplace(f.arena, kUpstreamHeaderLimit);
+        if (f.req.get().method() == http::verb::head) x.response->skipBody();
         // Every request waits here: read in this frame (see ParsedRead).
-        ParsedRead<false> read(*x.response, x.buffer, true);
+        ParsedRead<ResponseParser> read(*x.response, x.buffer, true);
         while (read.wantsInput()) {
             beast::get_lowest_layer(*x.upstream)
                 .expires_after(std::chrono::milliseconds(svc.readTimeoutMs));
@@ -410,7 +409,7 @@ template <class Client, class Up> Awaitable<bool> forward(Forwarding<Client>& f)
     // The parser's reading of the framing (the header's own accessors parse the fields again).
     const bool upstreamKeepAlive = res.keep_alive();
     const bool resChunked = res.chunked();
-    const auto resLength = res.content_length();
+    const auto& resLength = res.contentLength();
     if (switching) {
         // The upstream agreed: its 101 goes to the client as it is (with the protocol it
         // named), then both connections carry the new protocol.
@@ -427,12 +426,13 @@ template <class Client, class Up> Awaitable<bool> forward(Forwarding<Client>& f)
     const bool framed = resChunked || resLength || res.is_done();
     const bool chunkedOut = resChunked || (!resLength && !res.is_done());
     const std::string& headOut = clientResponseHead(
-        f, rhead, {.chunked = chunkedOut, .length = chunkedOut ? nullptr : resLength.get_ptr()});
+        f, rhead,
+        {.chunked = chunkedOut, .length = chunkedOut || !resLength ? nullptr : &*resLength});
     const int status = rhead.result_int();
     const bool bodyless =
         method == http::verb::head || status / 100 == 1 || status == 204 || status == 304;
     f.relay = {};
-    const Relay<false, Up, Client, BodyFilterTap> receive{
+    const Relay<ResponseParser, Up, Client, BodyFilterTap> receive{
         upstream,
         x.buffer,
         res,

@@ -251,6 +251,10 @@ void TestProxyHardening::misbehavingUpstream_data() {
     row("H4 body shorter then FIN", ok + "Content-Length: 100\r\n\r\n0123456789", 200, "0123456789",
         true, true);
     row("H5 bare CR in field", ok + "X: a\rb\r\nContent-Length: 0\r\n\r\n", 502);
+    // Beast would unfold this; the proxy refuses it (RFC 9112 §5.2 lets it choose).
+    row("H5 obs-fold", ok + "Set-Cookie: a\r\n X-Injected: 1\r\nContent-Length: 0\r\n\r\n", 502);
+    row("H5 NUL in field", ok + QByteArray("X: a\0b\r\nContent-Length: 0\r\n\r\n", 29), 502);
+    row("H5 bare LF", ok + "X: a\nContent-Length: 0\r\n\r\n", 502);
     row("H6 1xx flood",
         QByteArray("HTTP/1.1 100 Continue\r\n\r\n").repeated(20) + ok +
             "Content-Length: 2\r\n\r\nok",
