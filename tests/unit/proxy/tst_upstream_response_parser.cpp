@@ -245,7 +245,7 @@ void TestUpstreamResponseParser::agrees_data() {
     bad("bare LF in the head", "HTTP/1.1 200 OK\nContent-Length: 0\n\n");
     bad("bare LF after a field", kOk + "X-A: 1\nContent-Length: 0\r\n\r\n");
     bad("bare CR in a value", kOk + "X: a\rb\r\nContent-Length: 0\r\n\r\n");
-    bad("NUL in a value", kOk + QByteArray("X: a\0b\r\nContent-Length: 0\r\n\r\n", 35));
+    bad("NUL in a value", kOk + QByteArray("X: a\0b\r\nContent-Length: 0\r\n\r\n", 29));
     bad("DEL in a value", kOk + "X: a\x7f\r\nContent-Length: 0\r\n\r\n");
     bad("space before the colon", kOk + "Content-Length : 5\r\n\r\nhello");
     bad("no colon", kOk + "Content-Length 5\r\n\r\nhello");
