@@ -278,8 +278,10 @@ void TestUpstreamResponseParser::agrees_data() {
     bad("nothing", QByteArray());
     bad("chunked, then another coding field",
         kOk + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n");
+    // After a data chunk: Beast 1.81 asserts (Debug builds only) when a body's first chunk is
+    // its last and the trailer arrives a byte at a time.
     bad("control character in a trailer",
-        kOk + "Transfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\x01\r\n\r\n");
+        kOk + "Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX-T: a\x01\r\n\r\n");
     bad("chunk size, then junk",
         kOk + "Transfer-Encoding: chunked\r\n\r\n5 junk\r\nhello\r\n0\r\n\r\n");
     bad("bad Connection token", kOk + "Connection: clo(se\r\nContent-Length: 0\r\n\r\n");
