@@ -12,11 +12,10 @@
 // refuse in a response, is an error (the client gets a 502 and the connection is dropped).
 //
 // Where this is stricter than Beast (tests/unit/proxy/tst_upstream_response_parser.cpp runs
-// both on the same inputs): obs-fold; Content-Length together with any Transfer-Encoding, in
-// either order (Beast frames by the length when the coding is not chunked); `chunked` anywhere
-// but last (Beast then reads to the end of the connection); a status below 100; chunk
-// extensions and trailer fields with control characters. Trailer fields are checked and
-// dropped (the head has been sent on by then).
+// both on the same inputs): obs-fold; a Content-Length after a Transfer-Encoding that is not
+// chunked (Beast frames by the length); `chunked` anywhere but last (Beast then reads to the
+// end of the connection); a status below 100. Trailer fields are checked as fields are, may not
+// frame the message again, and are dropped (the head has been sent on by then).
 //
 // The method names are those of Beast's parser where the session's generic code (ParsedRead,
 // Relay) calls either: put, put_eof, is_done, is_header_done, got_some, eager.
