@@ -7,7 +7,6 @@
 
 #include "proxy/received_head.h"
 
-#include <algorithm>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -52,15 +51,7 @@ private:
     // Copies what the caller's buffer holds of `body`; need_buffer when it is full (or was never
     // given), so that the caller relays what it has and calls again.
     std::size_t take(string_view body, error_code& ec) {
-        auto& b = m_head.body();
-        if (!b.data) {
-            ec = boost::beast::http::error::need_buffer;
-            return 0;
-        }
-        const std::size_t n = std::min(b.size, body.size());
-        if (n) std::memcpy(b.data, body.data(), n);
-        b.data = static_cast<char*>(b.data) + n;
-        b.size -= n;
+        const std::size_t n = m_head.fillBody(body.data(), body.size());
         if (n < body.size()) ec = boost::beast::http::error::need_buffer;
         return n;
     }

@@ -90,6 +90,16 @@ public:
     // Where the parser puts body bytes (Beast's buffer_body contract): the caller points it at
     // its buffer before each read and sees how much of it is left.
     boost::beast::http::buffer_body::value_type& body() noexcept { return m_body; }
+    // Copies what fits of `n` body bytes into that buffer and moves past them; how many fitted
+    // (none when no buffer was given).
+    std::size_t fillBody(const char* data, std::size_t n) noexcept {
+        if (!m_body.data) return 0;
+        const std::size_t k = n < m_body.size ? n : m_body.size;
+        if (k) std::memcpy(m_body.data, data, k);
+        m_body.data = static_cast<char*>(m_body.data) + k;
+        m_body.size -= k;
+        return k;
+    }
 
     // Filled by the parser with views of its input (Beast parses a head only once all of it is
     // in, so they point into one piece of input), then settle()d before the caller consumes that

@@ -174,7 +174,7 @@ std::size_t UpstreamResponseParser::put(const char* data, std::size_t size, erro
         case State::ChunkData: {
             const auto want =
                 static_cast<std::size_t>(std::min<std::uint64_t>(m_remaining, end - p));
-            const std::size_t n = give(p, want);
+            const std::size_t n = m_head.fillBody(p, want);
             p += n;
             m_remaining -= n;
             if (m_remaining == 0)
@@ -185,7 +185,7 @@ std::size_t UpstreamResponseParser::put(const char* data, std::size_t size, erro
         }
         case State::ToEnd: {
             const auto want = static_cast<std::size_t>(end - p);
-            const std::size_t n = give(p, want);
+            const std::size_t n = m_head.fillBody(p, want);
             p += n;
             if (n < want) ec = http::error::need_buffer;
             break;
@@ -440,16 +440,6 @@ error_code UpstreamResponseParser::parseChunkSize(const char* line, const char* 
     m_remaining = size;
     m_state = size ? State::ChunkData : State::Trailers;
     return {};
-}
-
-std::size_t UpstreamResponseParser::give(const char* data, std::size_t n) noexcept {
-    auto& b = m_head.body();
-    if (!b.data) return 0;
-    const std::size_t k = std::min(b.size, n);
-    if (k) std::memcpy(b.data, data, k);
-    b.data = static_cast<char*>(b.data) + k;
-    b.size -= k;
-    return k;
 }
 
 } // namespace portico::proxy

@@ -77,8 +77,6 @@ private:
     error_code parseField(const char*& c, const char* end, bool trailer);
     error_code frame(boost::beast::http::field name, std::string_view value);
     error_code parseChunkSize(const char* line, const char* end);
-    // Copies up to `n` bytes of body into the caller's buffer; how many fitted.
-    std::size_t give(const char* data, std::size_t n) noexcept;
 
     ReceivedHead m_head;
     std::size_t m_headerLimit;
